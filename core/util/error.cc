@@ -19,12 +19,12 @@ std::string_view ErrorKindName(ErrorKind kind) {
 }
 
 Error Error::WithContext(std::string_view context) const {
-  return Error(kind_, std::string(context) + ": " + what());
+  return Error(kind_, std::string(context) + ": " + what(), system_errno_);
 }
 
 Error SystemError(const std::string& what, int errnum) {
   ErrorKind kind = errnum == ENOENT ? ErrorKind::kNotFound : ErrorKind::kIo;
-  return Error(kind, what + ": " + std::strerror(errnum));
+  return Error(kind, what + ": " + std::strerror(errnum), errnum);
 }
 
 }  // namespace cairn

@@ -23,9 +23,12 @@ std::string_view ErrorKindName(ErrorKind kind);
 
 class Error : public std::runtime_error {
  public:
-  Error(ErrorKind kind, const std::string& message) : std::runtime_error(message), kind_(kind) {}
+  Error(ErrorKind kind, const std::string& message, int system_errno = 0)
+      : std::runtime_error(message), kind_(kind), system_errno_(system_errno) {}
 
   ErrorKind kind() const { return kind_; }
+  // The errno behind a kIo/kNotFound error raised by a system call, else 0.
+  int system_errno() const { return system_errno_; }
 
   // Returns a copy whose message is "<context>: <message>", keeping the kind. Used to add the
   // outer facts (datastore, snapshot, file) while an error travels up.
@@ -33,6 +36,7 @@ class Error : public std::runtime_error {
 
  private:
   ErrorKind kind_;
+  int system_errno_;
 };
 
 // Builds an kIo error from errno: "<what>: <strerror(errnum)>"; ENOENT becomes kNotFound.

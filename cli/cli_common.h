@@ -1,0 +1,59 @@
+// What every cairn command shares: exit codes, key loading, datastore options from the
+// environment, and JSON/human output helpers.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/crypto/crypt_config.h"
+#include "core/store/datastore.h"
+#include "core/util/error.h"
+
+namespace cairn::cli {
+
+// Documented in README.md and in `cairn --help`.
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitDamage = 1,       // verify found damaged or missing data
+  kExitUsage = 2,        // bad arguments or input
+  kExitNotFound = 3,     // datastore, snapshot, file or chunk not found
+  kExitCorrupt = 4,      // stored data failed a check while reading
+  kExitCrypto = 5,       // key missing, wrong key or password
+  kExitIo = 6,           // the operating system failed an operation
+  kExitBusy = 7,         // locked by PBS (backup, prune, GC) or another cairn
+  kExitUnsupported = 8,  // valid but unsupported (e.g. datastore offline)
+};
+
+int ExitCodeFor(ErrorKind kind);
+
+inline constexpr char kExitCodeHelp[] =
+    "Exit codes: 0 ok, 1 damage found by verify, 2 usage error, 3 not found, 4 corrupt data,\n"
+    "5 key/password error, 6 I/O error, 7 locked (busy), 8 unsupported.";
+
+// --keyfile and --password-fd, added to every command that reads or writes backup data.
+struct KeyOptions {
+  std::string keyfile;
+  int password_fd = -1;
+};
+void AddKeyOptions(CLI::App* cmd, KeyOptions& options);
+
+// Loads the key named by --keyfile (nullptr without one). The password comes from
+// PBS_ENCRYPTION_PASSWORD, --password-fd, or a prompt on the terminal, in that order.
+std::unique_ptr<CryptConfig> LoadKey(const KeyOptions& options);
+
+// PBS configuration locations; CAIRN_PBS_DATASTORE_CFG and CAIRN_PBS_RUN_DIR override the
+// defaults (used by tests and for inspecting another host's configuration).
+DatastoreOptions DatastoreOptionsFromEnvironment();
+
+// Opens the datastore named on the command line (a path or a PBS datastore name).
+Datastore OpenDatastore(const std::string& spec);
+
+// "1.5 GiB"-style sizes for humans.
+std::string HumanSize(uint64_t bytes);
+
+// Parses "256M", "1G", "4096", "64KiB" into bytes; throws Error(kInvalidInput).
+uint64_t ParseByteSize(const std::string& text);
+
+}  // namespace cairn::cli

@@ -1,0 +1,51 @@
+#include "core/store/chunk_store.h"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <thread>
+
+#include "core/util/error.h"
+#include "core/util/file.h"
+#include "core/util/hex.h"
+
+namespace cairn {
+
+LocalChunkStore::LocalChunkStore(std::filesystem::path datastore_root)
+    : chunks_dir_(std::move(datastore_root) / ".chunks") {}
+
+std::filesystem::path LocalChunkStore::ChunkPath(const Digest& digest) const {
+  std::string hex = ToHex(digest);
+  return chunks_dir_ / hex.substr(0, 4) / hex;
+}
+
+std::string LocalChunkStore::Describe(const Digest& digest) const { return ChunkPath(digest).string(); }
+
+Bytes LocalChunkStore::Fetch(const Digest& digest) const {
+  std::filesystem::path path = ChunkPath(digest);
+  Bytes data;
+  try {
+    data = ReadWholeFile(path, kMaxEncodedChunkSize);
+  } catch (const Error& e) {
+    if (e.kind() == ErrorKind::kNotFound) {
+      throw Error(ErrorKind::kNotFound, "chunk " + ToHex(digest) + " is missing (" + path.string() + ")");
+    }
+    throw;
+  }
+  if (data.empty()) {
+    throw Error(ErrorKind::kNotFound, "chunk " + ToHex(digest) +
+                                          " is not present here: zero-length file (an S3 cache marker) " +
+                                          path.string());
+  }
+  return data;
+}
+
+DelayedChunkStore::DelayedChunkStore(std::shared_ptr<const ChunkStore> inner, std::chrono::microseconds delay)
+    : inner_(std::move(inner)), delay_(delay) {}
+
+Bytes DelayedChunkStore::Fetch(const Digest& digest) const {
+  std::this_thread::sleep_for(delay_);
+  return inner_->Fetch(digest);
+}
+
+}  // namespace cairn

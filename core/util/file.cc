@@ -1,0 +1,116 @@
+#include "core/util/file.h"
+
+#include <fcntl.h>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "core/util/error.h"
+
+namespace cairn {
+
+UniqueFd& UniqueFd::operator=(UniqueFd&& other) noexcept {
+  if (this != &other) {
+    Reset();
+    fd_ = other.Release();
+  }
+  return *this;
+}
+
+int UniqueFd::Release() {
+  int fd = fd_;
+  fd_ = -1;
+  return fd;
+}
+
+void UniqueFd::Reset() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
+UniqueFd OpenForReading(const std::filesystem::path& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOATIME);
+  if (fd < 0 && errno == EPERM) fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw SystemError("cannot open " + path.string(), errno);
+  return UniqueFd(fd);
+}
+
+size_t PreadFull(int fd, std::span<uint8_t> out, uint64_t offset, const std::filesystem::path& path) {
+  size_t done = 0;
+  while (done < out.size()) {
+    ssize_t n = ::pread(fd, out.data() + done, out.size() - done, static_cast<off_t>(offset + done));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw SystemError("cannot read " + path.string(), errno);
+    }
+    if (n == 0) break;
+    done += static_cast<size_t>(n);
+  }
+  return done;
+}
+
+Bytes ReadWholeFile(const std::filesystem::path& path, size_t max_size) {
+  UniqueFd fd = OpenForReading(path);
+  struct stat st;
+  if (::fstat(fd.get(), &st) != 0) throw SystemError("cannot stat " + path.string(), errno);
+  if (!S_ISREG(st.st_mode)) throw Error(ErrorKind::kInvalidInput, path.string() + " is not a regular file");
+  if (static_cast<uint64_t>(st.st_size) > max_size) {
+    throw Error(ErrorKind::kInvalidInput, path.string() + " is " + std::to_string(st.st_size) +
+                                              " bytes, more than the limit of " + std::to_string(max_size));
+  }
+  Bytes data(static_cast<size_t>(st.st_size));
+  data.resize(PreadFull(fd.get(), data, 0, path));
+  return data;
+}
+
+void WriteFull(int fd, ByteView data, const std::filesystem::path& path) {
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw SystemError("cannot write " + path.string(), errno);
+    }
+    done += static_cast<size_t>(n);
+  }
+}
+
+namespace {
+
+// Fills the already created temporary file, then renames it over `path`; removes it on error.
+void FinishAtomicWrite(UniqueFd fd, const std::string& tmp, const std::filesystem::path& path, ByteView data) {
+  try {
+    WriteFull(fd.get(), data, tmp);
+    if (::fchmod(fd.get(), 0644) != 0) throw SystemError("cannot chmod " + tmp, errno);
+    if (::close(fd.Release()) != 0) throw SystemError("cannot write " + tmp, errno);
+    if (::rename(tmp.c_str(), path.c_str()) != 0) throw SystemError("cannot rename " + tmp + " to " + path.string(), errno);
+  } catch (...) {
+    ::unlink(tmp.c_str());
+    throw;
+  }
+}
+
+}  // namespace
+
+void WriteFileAtomic(const std::filesystem::path& path, ByteView data, std::string_view tmp_suffix) {
+  std::string tmpl = path.string() + std::string(tmp_suffix) + "XXXXXX";
+  int raw = ::mkostemp(tmpl.data(), O_CLOEXEC);
+  if (raw < 0) throw SystemError("cannot create a temporary file beside " + path.string(), errno);
+  FinishAtomicWrite(UniqueFd(raw), tmpl, path, data);
+}
+
+void WriteFileAtomicVia(const std::filesystem::path& path, const std::filesystem::path& tmp_path, ByteView data) {
+  int raw = ::open(tmp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (raw < 0) throw SystemError("cannot create " + tmp_path.string(), errno);
+  FinishAtomicWrite(UniqueFd(raw), tmp_path.string(), path, data);
+}
+
+void ChownToBackupUser(const std::filesystem::path& path) {
+  if (::geteuid() != 0) return;
+  static const struct passwd* backup = ::getpwnam("backup");
+  if (backup != nullptr) (void)!::lchown(path.c_str(), backup->pw_uid, backup->pw_gid);
+}
+
+}  // namespace cairn

@@ -1,0 +1,58 @@
+// RAII file descriptors and whole-file I/O with the error messages cairn promises: every
+// failure names the path and the system's reason.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "core/util/bytes.h"
+
+namespace cairn {
+
+class UniqueFd {
+ public:
+  UniqueFd() = default;
+  explicit UniqueFd(int fd) : fd_(fd) {}
+  ~UniqueFd() { Reset(); }
+  UniqueFd(UniqueFd&& other) noexcept : fd_(other.Release()) {}
+  UniqueFd& operator=(UniqueFd&& other) noexcept;
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+
+  int get() const { return fd_; }
+  explicit operator bool() const { return fd_ >= 0; }
+  int Release();
+  void Reset();
+
+ private:
+  int fd_ = -1;
+};
+
+// Opens for reading with O_NOATIME where the kernel permits it (file owner or CAP_FOWNER),
+// so that reading a datastore does not even touch access times. Throws Error.
+UniqueFd OpenForReading(const std::filesystem::path& path);
+
+// Reads a whole file. Throws Error (kNotFound when absent, kInvalidInput when larger than
+// max_size, kIo otherwise).
+Bytes ReadWholeFile(const std::filesystem::path& path, size_t max_size);
+
+// Reads exactly out.size() bytes at `offset`, or fewer at end of file; returns the count.
+size_t PreadFull(int fd, std::span<uint8_t> out, uint64_t offset, const std::filesystem::path& path);
+
+// Writes all of `data` to fd. Throws Error naming `path`.
+void WriteFull(int fd, ByteView data, const std::filesystem::path& path);
+
+// Writes `data` to a temporary file beside `path` and renames it into place, so readers see
+// the old file or the new one, never a partial file. The temporary name ends with
+// `tmp_suffix` followed by random characters (PBS convention: ".tmp_XXXXXX").
+void WriteFileAtomic(const std::filesystem::path& path, ByteView data, std::string_view tmp_suffix = ".tmp_");
+
+// The same with a fixed temporary name (PBS writes indexes as "<name>.tmp_fidx"), which
+// must not exist yet.
+void WriteFileAtomicVia(const std::filesystem::path& path, const std::filesystem::path& tmp_path, ByteView data);
+
+// chown to backup:backup when running as root and that user exists: PBS's daemons run as
+// `backup` and must be able to use what we create (spec §1.7). A no-op otherwise.
+void ChownToBackupUser(const std::filesystem::path& path);
+
+}  // namespace cairn

@@ -1,0 +1,18 @@
+#include "core/verify/chunk_check.h"
+
+#include "core/format/blob.h"
+#include "core/util/error.h"
+
+namespace cairn {
+
+void CheckChunk(ByteView raw, const Digest& digest, size_t expected_size, bool encrypted, const CryptConfig* crypt) {
+  BlobView view = ParseBlob(raw);
+  if (view.encrypted() != encrypted) {
+    throw Error(ErrorKind::kCorrupt, encrypted ? "chunk is not encrypted but its archive is"
+                                               : "chunk is encrypted but its archive is not");
+  }
+  if (encrypted && crypt == nullptr) return CheckBlobCrc(view);
+  DecodeChunk(raw, digest, expected_size, crypt);
+}
+
+}  // namespace cairn
