@@ -16,7 +16,7 @@ Bytes Hex(std::string_view hex);
 // The key 00 01 02 ... 1f used by the spec's vectors.
 AesKey SequentialKey();
 
-// A fresh directory under $TMPDIR (or /tmp), removed with its contents on destruction.
+// A fresh directory under $TMPDIR (else /dev/shm, else /tmp), removed with its contents on destruction.
 class TempDir {
  public:
   TempDir();

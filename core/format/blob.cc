@@ -105,14 +105,18 @@ uint32_t Crc32(ByteView data) {
   return static_cast<uint32_t>(crc32_z(crc, data.data(), data.size()));
 }
 
-Bytes DecodeBlob(ByteView raw, const CryptConfig* crypt, size_t max_size) {
-  BlobView view = ParseBlob(raw);
+void CheckBlobCrc(const BlobView& view) {
   uint32_t crc = Crc32(view.payload);
   if (crc != view.stored_crc) {
     char buf[64];
     std::snprintf(buf, sizeof buf, "CRC mismatch (stored %08x, computed %08x)", view.stored_crc, crc);
     throw Error(ErrorKind::kCorrupt, buf);
   }
+}
+
+Bytes DecodeBlob(ByteView raw, const CryptConfig* crypt, size_t max_size) {
+  BlobView view = ParseBlob(raw);
+  CheckBlobCrc(view);
   ByteView payload = view.payload;
   Bytes decrypted;
   if (view.encrypted()) {

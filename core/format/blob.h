@@ -39,6 +39,9 @@ BlobView ParseBlob(ByteView raw);
 
 uint32_t Crc32(ByteView data);
 
+// Throws Error(kCorrupt) when the stored CRC does not match the payload.
+void CheckBlobCrc(const BlobView& view);
+
 // Decodes a blob: checks the CRC, decrypts (REQUIRES crypt when encrypted, else throws
 // kCrypto), decompresses. Throws kCorrupt when the CRC fails, the zstd data is damaged or
 // the result would exceed max_size bytes.

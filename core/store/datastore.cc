@@ -1,7 +1,6 @@
 #include "core/store/datastore.h"
 
 #include <algorithm>
-#include <system_error>
 
 #include "core/util/error.h"
 #include "core/util/file.h"
@@ -12,24 +11,6 @@ namespace cairn {
 namespace {
 
 constexpr char kManifestName[] = "index.json.blob";
-
-// Names of the subdirectories of `dir` (no error when `dir` is absent: an empty namespace
-// has no type directories).
-std::vector<std::string> SubdirectoryNames(const std::filesystem::path& dir) {
-  std::vector<std::string> names;
-  std::error_code ec;
-  std::filesystem::directory_iterator it(dir, ec);
-  if (ec) {
-    if (ec == std::errc::no_such_file_or_directory || ec == std::errc::not_a_directory) return names;
-    throw Error(ErrorKind::kIo, "cannot list " + dir.string() + ": " + ec.message(), ec.value());
-  }
-  for (const auto& entry : it) {
-    std::error_code type_ec;
-    if (entry.is_directory(type_ec)) names.push_back(entry.path().filename().string());
-  }
-  std::sort(names.begin(), names.end());
-  return names;
-}
 
 std::optional<std::string> ReadSmallText(const std::filesystem::path& path) {
   try {
@@ -73,10 +54,6 @@ Datastore Datastore::Open(std::string_view spec, const DatastoreOptions& options
       if (std::filesystem::weakly_canonical(e.path, e_ec) == root) entry = &e;
     }
   }
-  if (!std::filesystem::is_directory(root / ".chunks", ec)) {
-    if (!std::filesystem::exists(root, ec)) throw Error(ErrorKind::kNotFound, "datastore " + root.string() + " does not exist");
-    throw Error(ErrorKind::kNotFound, root.string() + " is not a PBS datastore (it has no .chunks directory)");
-  }
   if (entry != nullptr) {
     if (entry->maintenance_mode == "offline" || entry->maintenance_mode == "unmount" || entry->maintenance_mode == "delete") {
       throw Error(ErrorKind::kUnsupported, "datastore '" + entry->name + "' is in maintenance mode '" +
@@ -86,6 +63,10 @@ Datastore Datastore::Open(std::string_view spec, const DatastoreOptions& options
       Log(LogLevel::kWarning, "datastore '" + entry->name +
                                   "' is backed by S3: chunks that are only in the bucket will read as missing");
     }
+  }
+  if (!std::filesystem::is_directory(root / ".chunks", ec)) {
+    if (!std::filesystem::exists(root, ec)) throw Error(ErrorKind::kNotFound, "datastore " + root.string() + " does not exist");
+    throw Error(ErrorKind::kNotFound, root.string() + " is not a PBS datastore (it has no .chunks directory)");
   }
   return Datastore(root, entry ? entry->name : std::string(), options);
 }
@@ -98,7 +79,7 @@ bool Datastore::NamespaceExists(const BackupNamespace& ns) const {
 std::vector<BackupNamespace> Datastore::ListNamespaces(const BackupNamespace& parent) const {
   std::vector<BackupNamespace> out;
   if (parent.components.size() >= kMaxNamespaceDepth) return out;
-  for (std::string& name : SubdirectoryNames(root_ / parent.RelativePath() / "ns")) {
+  for (std::string& name : ListSubdirectories(root_ / parent.RelativePath() / "ns")) {
     if (IsSafeName(name)) out.push_back(parent.Child(std::move(name)));
   }
   return out;
@@ -107,7 +88,7 @@ std::vector<BackupNamespace> Datastore::ListNamespaces(const BackupNamespace& pa
 std::vector<BackupGroup> Datastore::ListGroups(const BackupNamespace& ns) const {
   std::vector<BackupGroup> out;
   for (BackupType type : {BackupType::kCt, BackupType::kHost, BackupType::kVm}) {
-    for (std::string& id : SubdirectoryNames(root_ / ns.RelativePath() / std::string(BackupTypeName(type)))) {
+    for (std::string& id : ListSubdirectories(root_ / ns.RelativePath() / std::string(BackupTypeName(type)))) {
       if (IsSafeName(id)) out.push_back(BackupGroup{ns, type, std::move(id)});
     }
   }
@@ -118,7 +99,7 @@ std::vector<BackupGroup> Datastore::ListGroups(const BackupNamespace& ns) const 
 std::vector<Snapshot> Datastore::ListSnapshots(const BackupGroup& group) const {
   std::vector<Snapshot> out;
   std::filesystem::path dir = PathOf(group);
-  for (const std::string& name : SubdirectoryNames(dir)) {
+  for (const std::string& name : ListSubdirectories(dir)) {
     std::optional<int64_t> time = ParseBackupTime(name);
     if (!time) continue;
     std::error_code ec;

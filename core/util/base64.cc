@@ -64,7 +64,8 @@ std::optional<Bytes> Base64Decode(std::string_view text) {
   constexpr size_t kStep = 4 << 20;  // characters per EVP_DecodeBlock call (an int length)
   for (size_t done = 0; done < padded.size(); done += kStep) {
     size_t piece = std::min(kStep, padded.size() - done);
-    int n = EVP_DecodeBlock(out.data() + done / 4 * 3, reinterpret_cast<const unsigned char*>(padded.data() + done),
+    int n = EVP_DecodeBlock(out.data() + done / 4 * 3,
+                            reinterpret_cast<const unsigned char*>(padded.data() + done),
                             static_cast<int>(piece));
     if (n < 0 || static_cast<size_t>(n) != piece / 4 * 3) return std::nullopt;
   }

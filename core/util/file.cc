@@ -1,10 +1,12 @@
 #include "core/util/file.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "core/util/error.h"
@@ -35,6 +37,36 @@ UniqueFd OpenForReading(const std::filesystem::path& path) {
   if (fd < 0 && errno == EPERM) fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw SystemError("cannot open " + path.string(), errno);
   return UniqueFd(fd);
+}
+
+std::vector<std::string> ListSubdirectories(const std::filesystem::path& dir) {
+  std::vector<std::string> names;
+  int flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
+  int fd = ::open(dir.c_str(), flags | O_NOATIME);
+  if (fd < 0 && errno == EPERM) fd = ::open(dir.c_str(), flags);
+  if (fd < 0) {
+    if (errno == ENOENT || errno == ENOTDIR) return names;
+    throw SystemError("cannot list " + dir.string(), errno);
+  }
+  DIR* d = ::fdopendir(fd);
+  if (d == nullptr) {
+    int err = errno;
+    ::close(fd);
+    throw SystemError("cannot list " + dir.string(), err);
+  }
+  while (struct dirent* e = ::readdir(d)) {
+    std::string_view name = e->d_name;
+    if (name == "." || name == "..") continue;
+    bool is_dir = e->d_type == DT_DIR;
+    if (e->d_type == DT_UNKNOWN) {
+      struct stat st;
+      is_dir = ::fstatat(fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+    }
+    if (is_dir) names.emplace_back(name);
+  }
+  ::closedir(d);
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 size_t PreadFull(int fd, std::span<uint8_t> out, uint64_t offset, const std::filesystem::path& path) {

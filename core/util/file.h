@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "core/util/bytes.h"
 
@@ -31,6 +32,10 @@ class UniqueFd {
 // Opens for reading with O_NOATIME where the kernel permits it (file owner or CAP_FOWNER),
 // so that reading a datastore does not even touch access times. Throws Error.
 UniqueFd OpenForReading(const std::filesystem::path& path);
+
+// Names of the subdirectories of `dir`, sorted; an absent directory yields an empty list.
+// Opened with O_NOATIME where permitted, so listing a datastore leaves its atimes alone.
+std::vector<std::string> ListSubdirectories(const std::filesystem::path& dir);
 
 // Reads a whole file. Throws Error (kNotFound when absent, kInvalidInput when larger than
 // max_size, kIo otherwise).
