@@ -10,6 +10,12 @@ namespace cairn {
 
 using Digest = std::array<uint8_t, 32>;
 
+// Hash for unordered containers of digests: they are uniformly distributed already, so
+// their first bytes are a good hash.
+struct DigestHash {
+  size_t operator()(const Digest& digest) const { return LoadLE<size_t>(digest.data()); }
+};
+
 Digest Sha256(ByteView data);
 
 // Incremental SHA-256 for data that arrives in pieces (index checksums, whole files).

@@ -4,7 +4,6 @@
 #pragma once
 
 #include <cstdint>
-#include <cstring>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -17,14 +16,6 @@
 #include "core/store/datastore.h"
 
 namespace cairn {
-
-struct DigestHash {
-  size_t operator()(const Digest& d) const {
-    size_t h;
-    std::memcpy(&h, d.data(), sizeof h);
-    return h;
-  }
-};
 
 struct BadChunk {
   std::string error;                       // what failed (missing, CRC, digest, ...)
