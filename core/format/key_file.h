@@ -78,8 +78,8 @@ struct KeyFile {
 
   // Returns the backup key. Throws Error(kInvalidInput) when a password is needed and is
   // shorter than kMinKeyPasswordLength; Error(kCrypto) "wrong password for key file" when the
-  // tag does not verify, or when the key does not have the stored fingerprint. The password
-  // is ignored when needs_password() is false.
+  // tag does not verify; Error(kCrypto) naming both fingerprints when the key does not have
+  // the stored fingerprint. The password is ignored when needs_password() is false.
   AesKey Decrypt(std::string_view password) const;
 
   // Compact JSON in PBS's field order (kdf, created, modified, data, fingerprint, hint;
