@@ -8,6 +8,7 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 
+#include "core/format/json_fields.h"
 #include "core/util/base64.h"
 #include "core/util/error.h"
 #include "core/util/time.h"
@@ -22,33 +23,19 @@ constexpr uint64_t kScryptMaxMem = uint64_t{1025} << 20;
 constexpr size_t kSaltSize = 32;
 constexpr size_t kWrappedKeySize = sizeof(GcmIv) + sizeof(GcmTag) + sizeof(AesKey);
 
-[[noreturn]] void BadField(std::string_view field, std::string_view problem) {
-  throw Error(ErrorKind::kCorrupt, "key file field '" + std::string(field) + "' " + std::string(problem));
-}
-
-const json& RequireMember(const json& object, const char* key, const std::string& path) {
-  auto it = object.find(key);
-  if (it == object.end()) BadField(path, "is missing");
-  return *it;
-}
+const JsonFields kFields("key file");
 
 std::string RequireString(const json& object, const char* key, const std::string& path) {
-  const json& value = RequireMember(object, key, path);
-  if (!value.is_string()) BadField(path, "is not a string");
-  return value.get<std::string>();
+  return kFields.String(kFields.Member(object, key, path), path);
 }
 
 uint64_t RequireUint64(const json& object, const char* key, const std::string& path) {
-  const json& value = RequireMember(object, key, path);
-  if (!value.is_number_integer() || (!value.is_number_unsigned() && value.get<int64_t>() < 0)) {
-    BadField(path, "is not a non-negative integer");
-  }
-  return value.get<uint64_t>();
+  return kFields.Uint64(kFields.Member(object, key, path), path);
 }
 
 Bytes RequireBase64(const json& object, const char* key, const std::string& path) {
   std::optional<Bytes> bytes = Base64Decode(RequireString(object, key, path));
-  if (!bytes) BadField(path, "is not base64");
+  if (!bytes) kFields.Fail(path, "is not base64");
   return *bytes;
 }
 
@@ -56,7 +43,7 @@ Bytes RequireBase64(const json& object, const char* key, const std::string& path
 std::optional<std::string> OptionalString(const json& object, const char* key) {
   auto it = object.find(key);
   if (it == object.end() || it->is_null()) return std::nullopt;
-  if (!it->is_string()) BadField(key, "is not a string");
+  if (!it->is_string()) kFields.Fail(key, "is not a string");
   return it->get<std::string>();
 }
 
@@ -116,12 +103,12 @@ KeyDerivation ParseKdf(const json& doc) {
   if (it == doc.end() || it->is_null()) return std::monostate{};
   // serde's externally tagged enum: an object with exactly one member named after the variant.
   if (!it->is_object() || it->size() != 1) {
-    BadField("kdf", R"(is not null, {"Scrypt":{...}} or {"PBKDF2":{...}})");
+    kFields.Fail("kdf", R"(is not null, {"Scrypt":{...}} or {"PBKDF2":{...}})");
   }
   const std::string& variant = it->begin().key();
   const json& params = it->begin().value();
   if (variant == "Scrypt") {
-    if (!params.is_object()) BadField("kdf.Scrypt", "is not an object");
+    if (!params.is_object()) kFields.Fail("kdf.Scrypt", "is not an object");
     ScryptParams s;
     s.n = RequireUint64(params, "n", "kdf.Scrypt.n");
     s.r = RequireUint64(params, "r", "kdf.Scrypt.r");
@@ -130,13 +117,13 @@ KeyDerivation ParseKdf(const json& doc) {
     return s;
   }
   if (variant == "PBKDF2") {
-    if (!params.is_object()) BadField("kdf.PBKDF2", "is not an object");
+    if (!params.is_object()) kFields.Fail("kdf.PBKDF2", "is not an object");
     Pbkdf2Params p;
     p.iter = RequireUint64(params, "iter", "kdf.PBKDF2.iter");
     p.salt = RequireBase64(params, "salt", "kdf.PBKDF2.salt");
     return p;
   }
-  BadField("kdf", "names an unknown key derivation '" + variant + "' (expected Scrypt or PBKDF2)");
+  kFields.Fail("kdf", "names an unknown key derivation '" + variant + "' (expected Scrypt or PBKDF2)");
 }
 
 // Times a key file can hold: one day inside the years 0000..9999, so that the local time
@@ -155,7 +142,7 @@ std::string FormatKeyTime(int64_t epoch) {
 int64_t RequireTime(const json& doc, const char* key) {
   std::optional<int64_t> epoch = ParseRfc3339(RequireString(doc, key, key));
   if (!epoch || *epoch < kMinKeyTime || *epoch > kMaxKeyTime) {
-    BadField(key, "is not an RFC 3339 time like 2024-06-10T08:13:20+02:00");
+    kFields.Fail(key, "is not an RFC 3339 time like 2024-06-10T08:13:20+02:00");
   }
   return *epoch;
 }
@@ -179,12 +166,12 @@ KeyFile KeyFile::Parse(std::string_view text) {
   file.data = RequireBase64(doc, "data", "data");
   size_t expected = file.needs_password() ? kWrappedKeySize : sizeof(AesKey);
   if (file.data.size() != expected) {
-    BadField("data",
+    kFields.Fail("data",
              "holds " + std::to_string(file.data.size()) + " bytes, expected " + std::to_string(expected));
   }
   if (std::optional<std::string> fp = OptionalString(doc, "fingerprint")) {
     file.fingerprint = ParseFingerprint(*fp);
-    if (!file.fingerprint) BadField("fingerprint", "is not a key fingerprint");
+    if (!file.fingerprint) kFields.Fail("fingerprint", "is not a key fingerprint");
   }
   file.hint = OptionalString(doc, "hint");
   return file;

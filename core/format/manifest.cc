@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "core/format/canonical_json.h"
+#include "core/format/json_fields.h"
 #include "core/util/error.h"
 #include "core/util/hex.h"
 
@@ -18,9 +19,7 @@ constexpr int kMaxJsonDepth = 128;
 
 constexpr std::string_view kBackupTypes[] = {"vm", "ct", "host"};
 
-[[noreturn]] void BadField(std::string_view field, std::string_view problem) {
-  throw Error(ErrorKind::kCorrupt, "manifest field '" + std::string(field) + "' " + std::string(problem));
-}
+const JsonFields kFields("manifest");
 
 bool DeeperThan(const json& value, int limit) {
   if (!value.is_structured()) return false;
@@ -31,45 +30,20 @@ bool DeeperThan(const json& value, int limit) {
   return false;
 }
 
-const json& RequireMember(const json& object, const char* key, const std::string& path) {
-  auto it = object.find(key);
-  if (it == object.end()) BadField(path, "is missing");
-  return *it;
-}
-
-std::string RequireString(const json& value, const std::string& path) {
-  if (!value.is_string()) BadField(path, "is not a string");
-  return value.get<std::string>();
-}
-
-int64_t RequireInt64(const json& value, const std::string& path) {
-  if (!value.is_number_integer()) BadField(path, "is not an integer");
-  if (value.is_number_unsigned() && value.get<uint64_t>() > uint64_t{std::numeric_limits<int64_t>::max()}) {
-    BadField(path, "is out of range for a 64-bit signed integer");
-  }
-  return value.get<int64_t>();
-}
-
-uint64_t RequireUint64(const json& value, const std::string& path) {
-  if (!value.is_number_integer()) BadField(path, "is not an integer");
-  if (!value.is_number_unsigned() && value.get<int64_t>() < 0) BadField(path, "is negative");
-  return value.get<uint64_t>();
-}
-
 ManifestFile ParseFile(const json& entry, const std::string& path) {
-  if (!entry.is_object()) BadField(path, "is not an object");
+  if (!entry.is_object()) kFields.Fail(path, "is not an object");
   ManifestFile file;
-  file.filename = RequireString(RequireMember(entry, "filename", path + ".filename"), path + ".filename");
+  file.filename = kFields.String(kFields.Member(entry, "filename", path + ".filename"), path + ".filename");
   auto mode = entry.find("crypt-mode");
   if (mode != entry.end()) {
-    std::optional<CryptMode> parsed = ParseCryptMode(RequireString(*mode, path + ".crypt-mode"));
-    if (!parsed) BadField(path + ".crypt-mode", "is not one of none, encrypt, sign-only");
+    std::optional<CryptMode> parsed = ParseCryptMode(kFields.String(*mode, path + ".crypt-mode"));
+    if (!parsed) kFields.Fail(path + ".crypt-mode", "is not one of none, encrypt, sign-only");
     file.crypt_mode = *parsed;
   }
-  file.size = RequireUint64(RequireMember(entry, "size", path + ".size"), path + ".size");
-  std::string csum = RequireString(RequireMember(entry, "csum", path + ".csum"), path + ".csum");
+  file.size = kFields.Uint64(kFields.Member(entry, "size", path + ".size"), path + ".size");
+  std::string csum = kFields.String(kFields.Member(entry, "csum", path + ".csum"), path + ".csum");
   std::optional<Bytes> digest = FromHex(csum);
-  if (csum.size() != 64 || !digest) BadField(path + ".csum", "is not 64 hex characters");
+  if (csum.size() != 64 || !digest) kFields.Fail(path + ".csum", "is not 64 hex characters");
   std::copy(digest->begin(), digest->end(), file.csum.begin());
   return file;
 }
@@ -136,15 +110,15 @@ Manifest Manifest::Parse(std::string_view json_text) {
   }
 
   Manifest m;
-  m.backup_type_ = RequireString(RequireMember(doc, "backup-type", "backup-type"), "backup-type");
+  m.backup_type_ = kFields.String(kFields.Member(doc, "backup-type", "backup-type"), "backup-type");
   if (std::find(std::begin(kBackupTypes), std::end(kBackupTypes), m.backup_type_) == std::end(kBackupTypes)) {
-    BadField("backup-type", "is not one of vm, ct, host");
+    kFields.Fail("backup-type", "is not one of vm, ct, host");
   }
-  m.backup_id_ = RequireString(RequireMember(doc, "backup-id", "backup-id"), "backup-id");
-  m.backup_time_ = RequireInt64(RequireMember(doc, "backup-time", "backup-time"), "backup-time");
+  m.backup_id_ = kFields.String(kFields.Member(doc, "backup-id", "backup-id"), "backup-id");
+  m.backup_time_ = kFields.Int64(kFields.Member(doc, "backup-time", "backup-time"), "backup-time");
 
-  const json& files = RequireMember(doc, "files", "files");
-  if (!files.is_array()) BadField("files", "is not an array");
+  const json& files = kFields.Member(doc, "files", "files");
+  if (!files.is_array()) kFields.Fail("files", "is not an array");
   m.files_.reserve(files.size());
   for (size_t i = 0; i < files.size(); ++i) {
     m.files_.push_back(ParseFile(files[i], "files[" + std::to_string(i) + "]"));
@@ -153,12 +127,12 @@ Manifest Manifest::Parse(std::string_view json_text) {
   // Both are Option/Value in PBS, so null is the same as absent.
   auto unprotected = doc.find("unprotected");
   if (unprotected != doc.end() && !unprotected->is_null()) {
-    if (!unprotected->is_object()) BadField("unprotected", "is not an object");
+    if (!unprotected->is_object()) kFields.Fail("unprotected", "is not an object");
     m.unprotected_ = std::move(*unprotected);
   }
   auto signature = doc.find("signature");
   if (signature != doc.end() && !signature->is_null()) {
-    m.signature_ = RequireString(*signature, "signature");
+    m.signature_ = kFields.String(*signature, "signature");
   }
 
   for (auto& [key, value] : doc.items()) {
@@ -167,7 +141,7 @@ Manifest Manifest::Parse(std::string_view json_text) {
     if (std::optional<std::string> bad = FindNonCanonicalValue(value)) {
       std::string path = key;
       if (!bad->empty()) path += (bad->front() == '[' ? "" : ".") + *bad;
-      BadField(path, "is null or a floating-point number, which the signature cannot cover");
+      kFields.Fail(path, "is null or a floating-point number, which the signature cannot cover");
     }
     m.unknown_fields_[key] = std::move(value);
   }
@@ -188,7 +162,7 @@ std::optional<Fingerprint> Manifest::key_fingerprint() const {
   if (it == unprotected_.end() || it->is_null()) return std::nullopt;
   std::optional<Fingerprint> fp;
   if (it->is_string()) fp = ParseFingerprint(it->get<std::string>());
-  if (!fp) BadField("unprotected.key-fingerprint", "is not a key fingerprint");
+  if (!fp) kFields.Fail("unprotected.key-fingerprint", "is not a key fingerprint");
   return fp;
 }
 
@@ -205,18 +179,18 @@ void Manifest::set_notes(std::string notes) {
 std::optional<SnapshotVerifyState> Manifest::verify_state() const {
   auto it = unprotected_.find("verify_state");
   if (it == unprotected_.end() || it->is_null()) return std::nullopt;
-  if (!it->is_object()) BadField("unprotected.verify_state", "is not an object");
+  if (!it->is_object()) kFields.Fail("unprotected.verify_state", "is not an object");
   SnapshotVerifyState result;
-  std::string state = RequireString(RequireMember(*it, "state", "unprotected.verify_state.state"),
+  std::string state = kFields.String(kFields.Member(*it, "state", "unprotected.verify_state.state"),
                                     "unprotected.verify_state.state");
   if (state == "ok") {
     result.state = VerifyState::kOk;
   } else if (state == "failed") {
     result.state = VerifyState::kFailed;
   } else {
-    BadField("unprotected.verify_state.state", "is not one of ok, failed");
+    kFields.Fail("unprotected.verify_state.state", "is not one of ok, failed");
   }
-  result.upid = RequireString(RequireMember(*it, "upid", "unprotected.verify_state.upid"),
+  result.upid = kFields.String(kFields.Member(*it, "upid", "unprotected.verify_state.upid"),
                               "unprotected.verify_state.upid");
   return result;
 }
