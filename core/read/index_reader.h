@@ -1,0 +1,75 @@
+// Reading any byte range of an archive stored as a chunk index (DESIGN.md "core/read"): the
+// reader maps a range to chunks, takes them from the shared ChunkCache (or from its
+// read-ahead window) and copies the requested bytes. The fixed-index ImageReader and the
+// dynamic-index StreamReader differ only in how they lay out chunks, which they provide
+// through the protected interface below.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/cache/chunk_cache.h"
+#include "core/read/block_source.h"
+#include "core/read/read_ahead.h"
+#include "core/store/snapshot_reader.h"
+
+namespace cairn {
+
+struct ReadOptions {
+  size_t readahead = kDefaultReadahead;  // chunks fetched ahead of a sequential stream; 0: none
+};
+
+// The chunk store and key of archive `filename` of `snapshot`: the snapshot's datastore's
+// store unless `store` is given (e.g. a DelayedChunkStore for benchmarks). Throws kCrypto
+// when the archive is encrypted and the snapshot reader has no key.
+ChunkSource ArchiveChunkSource(const SnapshotReader& snapshot, std::string_view filename,
+                               std::shared_ptr<const ChunkStore> store = nullptr);
+
+class IndexReader : public BlockSource, private ReadAhead::Chunks {
+ public:
+  ~IndexReader() override = default;
+  IndexReader(const IndexReader&) = delete;
+  IndexReader& operator=(const IndexReader&) = delete;
+
+  // Thread-safe. Zero chunks are filled without I/O. A chunk that cannot be fetched or
+  // decoded fails the read with its Error kind and a message naming the archive
+  // (description()), the chunk's offset, index and digest; reads not touching that chunk
+  // are unaffected, and a read-ahead that failed is retried when its range is read.
+  size_t Read(uint64_t offset, std::span<uint8_t> out) override;
+  std::vector<Extent> Extents(uint64_t offset, uint64_t length) const override;
+
+  // "<datastore>/<snapshot path>/<archive>" or whatever the creator passed.
+  const std::string& description() const { return description_; }
+
+  // The chunk layout.
+  size_t chunk_count() const override = 0;
+  virtual uint64_t chunk_offset(size_t i) const = 0;
+  virtual uint64_t chunk_length(size_t i) const = 0;
+  virtual const Digest& chunk_digest(size_t i) const = 0;
+  // The chunk holding byte `offset`; chunk_count() at or beyond the end.
+  virtual size_t ChunkIndexAt(uint64_t offset) const = 0;
+  // True when chunk i is known to be all zeros without reading it.
+  bool IsZeroChunk(size_t i) const override = 0;
+
+ protected:
+  // `cache` must outlive the reader; see ChunkSource for `source`.
+  IndexReader(ChunkCache& cache, ChunkSource source, std::string description, const ReadOptions& options);
+
+ private:
+  PendingChunk PrefetchChunk(size_t i) const override;
+  ChunkKey KeyOf(size_t i) const { return {chunk_digest(i), static_cast<size_t>(chunk_length(i))}; }
+  // Waits for chunk i; retries once on demand when `pending` was a read-ahead. Adds the
+  // archive, offset and digest to errors.
+  ChunkHandle Await(size_t i, const PendingChunk& pending, bool was_read_ahead) const;
+
+  ChunkCache& cache_;
+  const ChunkSource source_;
+  const std::string description_;
+  ReadAhead read_ahead_;  // per-stream sequential detection and windows
+};
+
+}  // namespace cairn

@@ -1,0 +1,187 @@
+#include "core/cache/chunk_cache.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+#include <thread>
+
+#include "core/util/error.h"
+#include "tests/cache/memory_chunk_store.h"
+
+namespace cairn {
+namespace {
+
+constexpr size_t kChunk = 16 << 10;
+
+// Distinct random chunks in a shared memory store, and the source to read them from.
+struct Chunks {
+  explicit Chunks(size_t n, size_t size = kChunk) {
+    std::mt19937 rng(42);
+    for (size_t i = 0; i < n; ++i) {
+      Bytes plain(size);
+      for (auto& b : plain) b = static_cast<uint8_t>(rng());
+      keys.push_back({store->Add(plain), size});
+      data.push_back(std::move(plain));
+    }
+  }
+  ChunkSource source() const { return {store, nullptr}; }
+
+  std::shared_ptr<test::MemoryChunkStore> store = std::make_shared<test::MemoryChunkStore>();
+  std::vector<ChunkKey> keys;
+  std::vector<Bytes> data;
+};
+
+ChunkCacheOptions Budget(size_t chunks, size_t fetch_threads = kDefaultFetchThreads) {
+  return {.budget = chunks * kChunk, .decode_threads = 2, .fetch_threads = fetch_threads};
+}
+
+TEST(ChunkCacheTest, MissThenHit) {
+  Chunks c(1);
+  ChunkCache cache(Budget(4));
+  EXPECT_EQ(*cache.Get(c.keys[0], c.source()), c.data[0]);
+  EXPECT_EQ(*cache.Get(c.keys[0], c.source()), c.data[0]);
+  ChunkCacheStats s = cache.stats();
+  EXPECT_EQ(s.misses, 1u);
+  EXPECT_EQ(s.hits, 1u);
+  EXPECT_EQ(s.fetches, 1u);
+  EXPECT_EQ(s.decodes, 1u);
+  EXPECT_EQ(s.resident_bytes, kChunk);
+  EXPECT_EQ(s.resident_chunks, 1u);
+}
+
+TEST(ChunkCacheTest, ConcurrentMissesDecodeOnce) {
+  Chunks c(1);
+  ChunkCache cache(Budget(4));
+  c.store->Hold();  // every request below arrives while the first fetch is still running
+  std::vector<PendingChunk> pending(16);
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < pending.size(); ++t) {
+    threads.emplace_back([&, t] { pending[t] = cache.Request(c.keys[0], c.source()); });
+  }
+  for (auto& t : threads) t.join();
+  c.store->Release();
+  for (const PendingChunk& p : pending) EXPECT_EQ(*p.Wait(), c.data[0]);
+  ChunkCacheStats s = cache.stats();
+  EXPECT_EQ(s.misses, 1u);
+  EXPECT_EQ(s.hits, 15u);
+  EXPECT_EQ(s.decodes, 1u);
+  EXPECT_EQ(c.store->total_fetches(), 1u);
+}
+
+TEST(ChunkCacheTest, StaysWithinBudget) {
+  Chunks c(20);
+  ChunkCache cache(Budget(4));
+  for (size_t i = 0; i < c.keys.size(); ++i) EXPECT_EQ(*cache.Get(c.keys[i], c.source()), c.data[i]);
+  ChunkCacheStats s = cache.stats();
+  EXPECT_LE(s.peak_live_bytes, s.budget);
+  EXPECT_EQ(s.resident_bytes, 4 * kChunk);
+  EXPECT_EQ(s.evictions, 16u);
+}
+
+TEST(ChunkCacheTest, HeldChunksSurviveEvictionAndReadAheadIsRefused) {
+  Chunks c(6);
+  ChunkCache cache(Budget(4));
+  std::vector<ChunkHandle> held;
+  for (size_t i = 0; i < 4; ++i) held.push_back(cache.Get(c.keys[i], c.source()));
+  // No room without evicting chunks in use: read-ahead is refused, a demand read is not.
+  EXPECT_FALSE(cache.Prefetch(c.keys[4], c.source()));
+  EXPECT_EQ(*cache.Get(c.keys[5], c.source()), c.data[5]);
+  for (size_t i = 0; i < 4; ++i) EXPECT_EQ(*held[i], c.data[i]);
+  ChunkCacheStats s = cache.stats();
+  EXPECT_EQ(s.prefetch_refused, 1u);
+  EXPECT_EQ(s.evictions, 0u);
+  // Once released, the chunks are evictable again and the live bytes return to the budget.
+  held.clear();
+  EXPECT_EQ(*cache.Prefetch(c.keys[4], c.source()).Wait(), c.data[4]);
+  EXPECT_LE(cache.stats().live_bytes, cache.budget());
+}
+
+TEST(ChunkCacheTest, ScanDoesNotFlushChunksUsedTwice) {
+  Chunks c(40);
+  ChunkCache cache(Budget(8));
+  for (int round = 0; round < 2; ++round) {
+    for (size_t i = 0; i < 3; ++i) cache.Get(c.keys[i], c.source());
+  }
+  for (size_t i = 3; i < c.keys.size(); ++i) cache.Get(c.keys[i], c.source());  // a long scan
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(*cache.Get(c.keys[i], c.source()), c.data[i]);
+    EXPECT_EQ(c.store->fetches(c.keys[i].digest), 1u) << i;
+  }
+}
+
+TEST(ChunkCacheTest, ErrorsAreReportedAndNotCached) {
+  Chunks c(2);
+  ChunkCache cache(Budget(4));
+  c.store->Corrupt(c.keys[0].digest);
+  c.store->Remove(c.keys[1].digest);
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    try {
+      cache.Get(c.keys[0], c.source());
+      ADD_FAILURE() << "corrupt chunk decoded";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::kCorrupt) << e.what();
+    }
+  }
+  EXPECT_EQ(c.store->fetches(c.keys[0].digest), 2u);
+  try {
+    cache.Get(c.keys[1], c.source());
+    ADD_FAILURE() << "missing chunk found";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kNotFound) << e.what();
+  }
+  ChunkCacheStats s = cache.stats();
+  EXPECT_EQ(s.failures, 3u);
+  EXPECT_EQ(s.resident_chunks, 0u);
+  EXPECT_EQ(s.live_bytes, 0u);
+}
+
+TEST(ChunkCacheTest, DemandOvertakesQueuedReadAhead) {
+  Chunks c(5);
+  ChunkCache cache(Budget(8, 1));  // one fetch thread: queued jobs run in priority order
+  c.store->Hold();
+  PendingChunk first = cache.Request(c.keys[0], c.source());
+  std::vector<PendingChunk> ahead;
+  for (size_t i = 1; i < 4; ++i) ahead.push_back(cache.Prefetch(c.keys[i], c.source()));
+  PendingChunk demand = cache.Request(c.keys[4], c.source());
+  c.store->Release();
+  EXPECT_EQ(*demand.Wait(), c.data[4]);
+  for (const PendingChunk& p : ahead) p.Wait();
+  std::vector<Digest> order = c.store->fetch_order();
+  ASSERT_EQ(order.size(), 5u);
+  EXPECT_EQ(order[0], c.keys[0].digest);
+  EXPECT_EQ(order[1], c.keys[4].digest);
+}
+
+TEST(ChunkCacheTest, AbandonedReadAheadIsNotFetched) {
+  Chunks c(2);
+  ChunkCache cache(Budget(8, 1));
+  c.store->Hold();
+  PendingChunk first = cache.Request(c.keys[0], c.source());  // occupies the fetch thread
+  cache.Prefetch(c.keys[1], c.source());                       // dropped by its requester
+  c.store->Release();
+  first.Wait();
+  // The fetch thread reaches the abandoned job after the first fetch; wait until it has.
+  while (cache.stats().prefetch_dropped == 0) std::this_thread::yield();
+  EXPECT_EQ(c.store->fetches(c.keys[1].digest), 0u);
+  EXPECT_EQ(*cache.Get(c.keys[1], c.source()), c.data[1]);
+  EXPECT_EQ(c.store->fetches(c.keys[1].digest), 1u);
+}
+
+TEST(ChunkCacheTest, DestructionWithWorkQueued) {
+  Chunks c(64);
+  auto cache = std::make_unique<ChunkCache>(Budget(64, 2));
+  std::vector<PendingChunk> pending;
+  for (const ChunkKey& key : c.keys) pending.push_back(cache->Prefetch(key, c.source()));
+  cache.reset();  // cancels what has not started, waits for the rest
+  for (size_t i = 0; i < pending.size(); ++i) {
+    ASSERT_TRUE(pending[i].done());
+    try {
+      EXPECT_EQ(*pending[i].Wait(), c.data[i]);
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::kIo) << e.what();
+    }
+  }
+}
+
+}  // namespace
+}  // namespace cairn
