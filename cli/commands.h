@@ -22,5 +22,8 @@ void RegisterCatCommand(CLI::App& app, CommandContext& context);
 void RegisterVerifyCommand(CLI::App& app, CommandContext& context);
 void RegisterBackupCommand(CLI::App& app, CommandContext& context);
 void RegisterKeyCommand(CLI::App& app, CommandContext& context);
+void RegisterBenchCommand(CLI::App& app, CommandContext& context);
+void RegisterMountCommand(CLI::App& app, CommandContext& context);
+void RegisterNbdCommand(CLI::App& app, CommandContext& context);
 
 }  // namespace cairn::cli

@@ -24,6 +24,9 @@ int main(int argc, char** argv) {
   cli::RegisterVerifyCommand(app, context);
   cli::RegisterBackupCommand(app, context);
   cli::RegisterKeyCommand(app, context);
+  cli::RegisterBenchCommand(app, context);
+  cli::RegisterMountCommand(app, context);
+  cli::RegisterNbdCommand(app, context);
 
   try {
     app.parse(argc, argv);

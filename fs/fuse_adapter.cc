@@ -1,0 +1,342 @@
+#include "fs/fuse_adapter.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "core/util/log.h"
+#include "fs/errno_map.h"
+#include "fs/inode.h"
+#include "fs/root_dir.h"
+
+namespace cairn::fs {
+namespace {
+
+constexpr double kTimeout = std::chrono::duration<double>(kFreshness).count();
+constexpr blksize_t kPreferredIo = kMaxRead;
+
+FuseAdapter& AdapterOf(fuse_req_t req) { return *static_cast<FuseAdapter*>(fuse_req_userdata(req)); }
+
+// Runs `body`, which replies on success; replies with the errno of whatever it throws.
+// `open_file`: the request is about an open file, where "not found" means the data vanished.
+template <typename Body>
+void Serve(fuse_req_t req, const char* what, Body body, bool open_file = false) {
+  try {
+    body();
+  } catch (const Error& e) {
+    int err = ErrnoFor(e, open_file);
+    if (e.kind() == ErrorKind::kCrypto) {
+      Log(LogLevel::kWarning, std::string(what) + ": " + e.what() + " (a key is needed: mount with -o keyfile=FILE)");
+    } else if (err != ENOENT) {
+      Log(LogLevel::kWarning, std::string(what) + ": " + e.what());
+    }
+    fuse_reply_err(req, err);
+  } catch (const std::exception& e) {
+    Log(LogLevel::kError, std::string(what) + ": " + e.what());
+    fuse_reply_err(req, EIO);
+  }
+}
+
+struct stat StatOf(const FsContext& context, uint64_t ino, const NodeAttr& attr) {
+  struct stat st;
+  std::memset(&st, 0, sizeof st);
+  st.st_ino = ino;
+  switch (attr.type) {
+    case NodeType::kDirectory: st.st_mode = S_IFDIR | 0555; st.st_nlink = 2; break;
+    case NodeType::kFile: st.st_mode = S_IFREG | 0444; st.st_nlink = 1; break;
+    case NodeType::kSymlink: st.st_mode = S_IFLNK | 0777; st.st_nlink = 1; break;
+  }
+  st.st_uid = context.uid;
+  st.st_gid = context.gid;
+  st.st_size = static_cast<off_t>(attr.size);
+  st.st_blocks = static_cast<blkcnt_t>(attr.blocks != 0 ? attr.blocks : (attr.size + 511) / 512);
+  st.st_blksize = kPreferredIo;
+  st.st_atim.tv_sec = st.st_mtim.tv_sec = st.st_ctim.tv_sec = attr.mtime;
+  return st;
+}
+
+void ReplyEntry(fuse_req_t req, const Node& node, const NodeAttr& attr) {
+  fuse_entry_param entry;
+  std::memset(&entry, 0, sizeof entry);
+  entry.ino = node.ino();
+  entry.generation = 1;
+  entry.attr = StatOf(AdapterOf(req).context(), node.ino(), attr);
+  entry.attr_timeout = kTimeout;
+  entry.entry_timeout = kTimeout;
+  if (fuse_reply_entry(req, &entry) != 0) AdapterOf(req).Forget(node.ino(), 1);  // interrupted
+}
+
+void Init(void*, fuse_conn_info* conn) {
+  // 1 MiB reads (libfuse insists that this repeats the max_read mount option) and
+  // read-ahead; the kernel clamps both to what it supports.
+  conn->max_read = kMaxRead;
+  conn->max_readahead = kMaxRead;
+  conn->want &= ~static_cast<unsigned>(FUSE_CAP_ATOMIC_O_TRUNC);
+}
+
+void Lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  Serve(req, "lookup", [&] {
+    FuseAdapter& fs = AdapterOf(req);
+    std::shared_ptr<Node> child = fs.Get(parent)->Lookup(name);
+    if (!child) {
+      fuse_reply_err(req, ENOENT);
+      return;
+    }
+    NodeAttr attr = child->Attr();
+    child = fs.Remember(std::move(child));
+    ReplyEntry(req, *child, attr);
+  });
+}
+
+void Forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup) {
+  AdapterOf(req).Forget(ino, nlookup);
+  fuse_reply_none(req);
+}
+
+void ForgetMulti(fuse_req_t req, size_t count, fuse_forget_data* forgets) {
+  for (size_t i = 0; i < count; ++i) AdapterOf(req).Forget(forgets[i].ino, forgets[i].nlookup);
+  fuse_reply_none(req);
+}
+
+void GetAttr(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+  Serve(req, "getattr", [&] {
+    FuseAdapter& fs = AdapterOf(req);
+    std::shared_ptr<Node> node = fs.Get(ino);
+    NodeAttr attr = node->Attr();
+    // fstat of an open file reports the size that handle serves (fixed while it is open).
+    if (fi != nullptr && attr.type == NodeType::kFile) {
+      if (OpenFile* file = fs.OpenFileOf(fi->fh)) attr.size = file->size();
+    }
+    struct stat st = StatOf(fs.context(), ino, attr);
+    fuse_reply_attr(req, &st, kTimeout);
+  });
+}
+
+void ReadLink(fuse_req_t req, fuse_ino_t ino) {
+  Serve(req, "readlink", [&] { fuse_reply_readlink(req, AdapterOf(req).Get(ino)->ReadLink().c_str()); });
+}
+
+void Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+  Serve(req, "open", [&] {
+    if ((fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC)) {
+      fuse_reply_err(req, EROFS);
+      return;
+    }
+    FuseAdapter& fs = AdapterOf(req);
+    std::shared_ptr<Node> node = fs.Get(ino);
+    std::unique_ptr<OpenFile> file = node->Open();
+    // Immutable content may stay in the page cache across opens; generated content is served
+    // with direct I/O so that each handle reads exactly its own bytes.
+    fi->keep_cache = file->immutable();
+    fi->direct_io = !file->immutable();
+    fi->fh = fs.AddOpenFile(std::move(file));
+    if (fuse_reply_open(req, fi) != 0) fs.ReleaseOpenFile(fi->fh);
+  });
+}
+
+void Read(fuse_req_t req, fuse_ino_t, size_t size, off_t offset, fuse_file_info* fi) {
+  Serve(req, "read", [&] {
+    OpenFile* file = AdapterOf(req).OpenFileOf(fi->fh);
+    if (file == nullptr) throw Error(ErrorKind::kInvalidInput, "read on a handle that is not open");
+    thread_local std::vector<uint8_t> buffer;
+    buffer.resize(size);
+    size_t n = file->Read(static_cast<uint64_t>(offset), std::span<uint8_t>(buffer.data(), size));
+    fuse_reply_buf(req, reinterpret_cast<const char*>(buffer.data()), n);
+  }, /*open_file=*/true);
+}
+
+void Release(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
+  AdapterOf(req).ReleaseOpenFile(fi->fh);
+  fuse_reply_err(req, 0);
+}
+
+void OpenDir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+  Serve(req, "opendir", [&] {
+    FuseAdapter& fs = AdapterOf(req);
+    std::shared_ptr<Node> node = fs.Get(ino);
+    std::vector<DirEntry> entries = {{".", ino, NodeType::kDirectory}, {"..", ino, NodeType::kDirectory}};
+    for (DirEntry& entry : node->List()) entries.push_back(std::move(entry));
+    fi->fh = fs.AddListing(std::move(entries));
+    if (fuse_reply_open(req, fi) != 0) fs.ReleaseListing(fi->fh);
+  });
+}
+
+void ReadDir(fuse_req_t req, fuse_ino_t, size_t size, off_t offset, fuse_file_info* fi) {
+  Serve(req, "readdir", [&] {
+    const std::vector<DirEntry>* entries = AdapterOf(req).ListingOf(fi->fh);
+    if (entries == nullptr) throw Error(ErrorKind::kInvalidInput, "readdir on a directory that is not open");
+    std::vector<char> buffer(size);
+    size_t used = 0;
+    for (size_t i = static_cast<size_t>(offset); i < entries->size(); ++i) {
+      const DirEntry& entry = (*entries)[i];
+      struct stat st;
+      std::memset(&st, 0, sizeof st);
+      st.st_ino = entry.ino;
+      st.st_mode = entry.type == NodeType::kDirectory ? S_IFDIR : entry.type == NodeType::kFile ? S_IFREG : S_IFLNK;
+      size_t need = fuse_add_direntry(req, buffer.data() + used, size - used, entry.name.c_str(), &st,
+                                      static_cast<off_t>(i + 1));
+      if (need > size - used) break;
+      used += need;
+    }
+    fuse_reply_buf(req, buffer.data(), used);
+  });
+}
+
+void ReleaseDir(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
+  AdapterOf(req).ReleaseListing(fi->fh);
+  fuse_reply_err(req, 0);
+}
+
+void StatFs(fuse_req_t req, fuse_ino_t) {
+  Serve(req, "statfs", [&] {
+    const std::filesystem::path& root = AdapterOf(req).context().datastore->root();
+    struct statvfs st;
+    if (::statvfs(root.c_str(), &st) != 0) throw SystemError("statvfs " + root.string(), errno);
+    // The size of the filesystem holding the datastore; nothing is free: this one is read-only.
+    st.f_bfree = st.f_bavail = 0;
+    st.f_ffree = st.f_favail = 0;
+    st.f_namemax = 255;
+    st.f_flag |= ST_RDONLY;
+    fuse_reply_statfs(req, &st);
+  });
+}
+
+void Access(fuse_req_t req, fuse_ino_t, int mask) { fuse_reply_err(req, (mask & W_OK) ? EROFS : 0); }
+
+// Everything that would change the tree or a file.
+void SetAttr(fuse_req_t req, fuse_ino_t, struct stat*, int, fuse_file_info*) { fuse_reply_err(req, EROFS); }
+void MkNod(fuse_req_t req, fuse_ino_t, const char*, mode_t, dev_t) { fuse_reply_err(req, EROFS); }
+void MkDir(fuse_req_t req, fuse_ino_t, const char*, mode_t) { fuse_reply_err(req, EROFS); }
+void Unlink(fuse_req_t req, fuse_ino_t, const char*) { fuse_reply_err(req, EROFS); }
+void SymLink(fuse_req_t req, const char*, fuse_ino_t, const char*) { fuse_reply_err(req, EROFS); }
+void Rename(fuse_req_t req, fuse_ino_t, const char*, fuse_ino_t, const char*, unsigned) { fuse_reply_err(req, EROFS); }
+void Link(fuse_req_t req, fuse_ino_t, fuse_ino_t, const char*) { fuse_reply_err(req, EROFS); }
+void Write(fuse_req_t req, fuse_ino_t, const char*, size_t, off_t, fuse_file_info*) { fuse_reply_err(req, EROFS); }
+void Create(fuse_req_t req, fuse_ino_t, const char*, mode_t, fuse_file_info*) { fuse_reply_err(req, EROFS); }
+void SetXattr(fuse_req_t req, fuse_ino_t, const char*, const char*, size_t, int) { fuse_reply_err(req, EROFS); }
+void RemoveXattr(fuse_req_t req, fuse_ino_t, const char*) { fuse_reply_err(req, EROFS); }
+void Fallocate(fuse_req_t req, fuse_ino_t, int, off_t, off_t, fuse_file_info*) { fuse_reply_err(req, EROFS); }
+
+fuse_lowlevel_ops MakeOperations() {
+  fuse_lowlevel_ops ops;
+  std::memset(&ops, 0, sizeof ops);
+  ops.init = Init;
+  ops.lookup = Lookup;
+  ops.forget = Forget;
+  ops.forget_multi = ForgetMulti;
+  ops.getattr = GetAttr;
+  ops.readlink = ReadLink;
+  ops.open = Open;
+  ops.read = Read;
+  ops.release = Release;
+  ops.opendir = OpenDir;
+  ops.readdir = ReadDir;
+  ops.releasedir = ReleaseDir;
+  ops.statfs = StatFs;
+  ops.access = Access;
+  ops.setattr = SetAttr;
+  ops.mknod = MkNod;
+  ops.mkdir = MkDir;
+  ops.unlink = Unlink;
+  ops.rmdir = Unlink;
+  ops.symlink = SymLink;
+  ops.rename = Rename;
+  ops.link = Link;
+  ops.write = Write;
+  ops.create = Create;
+  ops.setxattr = SetXattr;
+  ops.removexattr = RemoveXattr;
+  ops.fallocate = Fallocate;
+  return ops;
+}
+
+}  // namespace
+
+FuseAdapter::FuseAdapter(const FsContext& context) : context_(context) {
+  nodes_[kRootIno] = Known{std::make_shared<RootDir>(context), 1};
+}
+
+FuseAdapter::~FuseAdapter() = default;
+
+const fuse_lowlevel_ops& FuseAdapter::Operations() {
+  static const fuse_lowlevel_ops ops = MakeOperations();
+  return ops;
+}
+
+std::shared_ptr<Node> FuseAdapter::Get(uint64_t ino) {
+  std::lock_guard lock(mu_);
+  auto it = nodes_.find(ino);
+  if (it == nodes_.end()) throw Error(ErrorKind::kNotFound, "unknown inode " + std::to_string(ino));
+  return it->second.node;
+}
+
+std::shared_ptr<Node> FuseAdapter::Remember(std::shared_ptr<Node> node) {
+  std::lock_guard lock(mu_);
+  Known& known = nodes_[node->ino()];
+  if (!known.node) {
+    known.node = std::move(node);
+  } else if (known.node->path() != node->path()) {
+    throw Error(ErrorKind::kCorrupt, "inode collision between " + known.node->path() + " and " + node->path());
+  }
+  ++known.lookups;
+  return known.node;
+}
+
+void FuseAdapter::Forget(uint64_t ino, uint64_t count) {
+  if (ino == kRootIno) return;
+  std::shared_ptr<Node> dropped;  // destroyed outside the lock
+  std::lock_guard lock(mu_);
+  auto it = nodes_.find(ino);
+  if (it == nodes_.end()) return;
+  if (it->second.lookups <= count) {
+    dropped = std::move(it->second.node);
+    nodes_.erase(it);
+  } else {
+    it->second.lookups -= count;
+  }
+}
+
+uint64_t FuseAdapter::AddOpenFile(std::unique_ptr<OpenFile> file) {
+  std::lock_guard lock(mu_);
+  uint64_t fh = next_handle_++;
+  open_files_[fh] = std::move(file);
+  return fh;
+}
+
+OpenFile* FuseAdapter::OpenFileOf(uint64_t fh) {
+  std::lock_guard lock(mu_);
+  auto it = open_files_.find(fh);
+  return it == open_files_.end() ? nullptr : it->second.get();
+}
+
+void FuseAdapter::ReleaseOpenFile(uint64_t fh) {
+  std::unique_ptr<OpenFile> file;  // closed outside the lock: it may release a snapshot lock
+  std::lock_guard lock(mu_);
+  auto it = open_files_.find(fh);
+  if (it == open_files_.end()) return;
+  file = std::move(it->second);
+  open_files_.erase(it);
+}
+
+uint64_t FuseAdapter::AddListing(std::vector<DirEntry> entries) {
+  std::lock_guard lock(mu_);
+  uint64_t fh = next_handle_++;
+  listings_[fh] = std::move(entries);
+  return fh;
+}
+
+const std::vector<DirEntry>* FuseAdapter::ListingOf(uint64_t fh) {
+  std::lock_guard lock(mu_);
+  auto it = listings_.find(fh);
+  return it == listings_.end() ? nullptr : &it->second;
+}
+
+void FuseAdapter::ReleaseListing(uint64_t fh) {
+  std::lock_guard lock(mu_);
+  listings_.erase(fh);
+}
+
+}  // namespace cairn::fs

@@ -1,0 +1,156 @@
+// The node kinds of the FUSE filesystem share this interface (modelled on restic's
+// internal/fuse): each kind of directory, file and link lives in its own file and knows how to
+// describe itself, find its children and open itself. fuse_adapter.cc turns kernel requests
+// into calls on these; nothing here knows about libfuse.
+//
+// Nodes are cheap descriptions of a place in the tree ("vm/100/2024-05-01T10:00:00Z"): they
+// are created on lookup, may be created again for the same place, and ask the datastore
+// whenever they are asked (directory contents are never cached for longer than the kernel's
+// attribute timeout), so snapshots added or pruned while mounted show up by themselves.
+// Every method may throw cairn::Error; the adapter maps it to an errno in one place.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/cache/chunk_cache.h"
+#include "core/crypto/crypt_config.h"
+#include "core/read/index_reader.h"
+#include "core/store/datastore.h"
+
+namespace cairn::fs {
+
+// Everything the nodes share, owned by the mount and outliving every node and open file.
+struct FsContext {
+  const Datastore* datastore;
+  ChunkCache* cache;
+  const CryptConfig* crypt;   // null without --keyfile: encrypted data then reads as EACCES
+  ReadOptions read_options;
+  BackupNamespace base;       // the namespace shown as the mount's root
+  uid_t uid = 0;              // owner reported for every node
+  gid_t gid = 0;
+  int64_t mount_time = 0;     // mtime of nodes that have no time of their own
+};
+
+enum class NodeType { kDirectory, kFile, kSymlink };
+
+struct NodeAttr {
+  NodeType type = NodeType::kDirectory;
+  uint64_t size = 0;    // bytes (files), target length (links), 0 for directories
+  int64_t mtime = 0;    // epoch seconds
+  uint64_t blocks = 0;  // 512-byte blocks; 0 means "size rounded up"
+};
+
+struct DirEntry {
+  std::string name;
+  uint64_t ino;
+  NodeType type;
+};
+
+// One open() of a file node. The adapter keeps it until release().
+class OpenFile {
+ public:
+  virtual ~OpenFile() = default;
+  // The size for the lifetime of this handle (fstat reports it).
+  virtual uint64_t size() const = 0;
+  // Reads up to out.size() bytes at `offset`; returns the count, 0 at or past the end.
+  // Thread-safe: the kernel issues reads of one handle from several threads.
+  virtual size_t Read(uint64_t offset, std::span<uint8_t> out) = 0;
+  // True when the content can never change, so the kernel may keep its page cache across
+  // opens (images, blobs). Generated files are served with direct I/O instead, so that a
+  // reader always sees the content and size of its own handle.
+  virtual bool immutable() const = 0;
+};
+
+class Node {
+ public:
+  virtual ~Node() = default;
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  // The stable inode number (see inode.h).
+  uint64_t ino() const { return ino_; }
+  // The path below the mount point, "" for the root.
+  const std::string& path() const { return path_; }
+
+  // Throws kNotFound when the thing the node describes has gone.
+  virtual NodeAttr Attr() = 0;
+  // Directories: the child called `name`, or null when there is none.
+  virtual std::shared_ptr<Node> Lookup(std::string_view name);
+  // Directories: the children, without "." and "..".
+  virtual std::vector<DirEntry> List();
+  // Files: a handle to read from.
+  virtual std::unique_ptr<OpenFile> Open();
+  // Symlinks: the target.
+  virtual std::string ReadLink();
+
+ protected:
+  // `ino` 0: derive it from the path.
+  Node(const FsContext& context, std::string path, uint64_t ino = 0);
+
+  const Datastore& datastore() const { return *context_.datastore; }
+  // The mount-relative path of child `name`, and a directory entry for it.
+  std::string ChildPath(std::string_view name) const;
+  DirEntry ChildEntry(std::string name, NodeType type) const;
+
+  const FsContext& context_;
+  const std::string path_;  // below the mount point
+  const uint64_t ino_;
+};
+
+// An OpenFile over bytes held in memory (decoded blobs, per-snapshot index.json).
+class MemoryFile : public OpenFile {
+ public:
+  MemoryFile(std::string content, bool immutable) : content_(std::move(content)), immutable_(immutable) {}
+  uint64_t size() const override { return content_.size(); }
+  size_t Read(uint64_t offset, std::span<uint8_t> out) override;
+  bool immutable() const override { return immutable_; }
+
+ private:
+  const std::string content_;
+  const bool immutable_;
+};
+
+}  // namespace cairn::fs
+
+namespace cairn::fs {
+
+// The modification time of a directory in the datastore. Throws kNotFound when it is gone.
+int64_t DirectoryMtime(const std::filesystem::path& dir);
+
+// A value computed on demand and reused while it is younger than `max_age`, so that the
+// stat, open and read of one `ls -l` or `cat` do not each recompute a generated file, while
+// changes in the datastore still show up within the kernel's attribute timeout.
+template <typename T>
+class RecentValue {
+ public:
+  template <typename Compute>
+  std::shared_ptr<const T> Get(std::chrono::steady_clock::duration max_age, Compute compute) {
+    std::lock_guard lock(mu_);
+    auto now = std::chrono::steady_clock::now();
+    if (!value_ || now - computed_ > max_age) {
+      value_ = std::make_shared<const T>(compute());
+      computed_ = now;
+    }
+    return value_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::shared_ptr<const T> value_;                  // guarded by mu_
+  std::chrono::steady_clock::time_point computed_;  // guarded by mu_
+};
+
+// How long a generated file's content is reused (and the kernel's attribute timeout).
+inline constexpr std::chrono::seconds kFreshness{1};
+
+}  // namespace cairn::fs

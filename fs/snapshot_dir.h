@@ -1,0 +1,43 @@
+// A snapshot: its archives under the names users know, read from the manifest:
+//   - `<name>.img.fidx` and other chunked archives that are not pxar: a file (ImageFile);
+//   - `<name>.blob`: the decoded blob (BlobFile), `client.log.blob` included;
+//   - `<name>.pxar.didx`, `<name>.mpxar.didx`: a directory `<name>.pxar` (ArchiveDir), the
+//     payload half `.ppxar.didx` of a split archive belongs to it and is not shown;
+//   - `index.json.blob`: `index.json`, the manifest with derived facts (IndexJsonFile).
+#pragma once
+
+#include <vector>
+
+#include "core/format/manifest.h"
+#include "fs/node.h"
+
+namespace cairn::fs {
+
+class SnapshotDir : public Node {
+ public:
+  SnapshotDir(const FsContext& context, std::string path, Snapshot snapshot);
+
+  // mtime: the backup time.
+  NodeAttr Attr() override;
+  std::shared_ptr<Node> Lookup(std::string_view name) override;
+  std::vector<DirEntry> List() override;
+
+ private:
+  enum class Kind { kImage, kBlob, kArchive, kIndexJson };
+  struct Entry {
+    std::string name;    // as shown
+    std::string stored;  // file name in the snapshot directory
+    Kind kind;
+    uint64_t size;       // manifest size (image bytes for indexes, encoded bytes for blobs)
+  };
+
+  // The entries, from the manifest; read once per node (archives never change).
+  const std::vector<Entry>& Entries();
+  static NodeType TypeOf(Kind kind) { return kind == Kind::kArchive ? NodeType::kDirectory : NodeType::kFile; }
+
+  const Snapshot snapshot_;
+  std::mutex mu_;
+  std::optional<std::vector<Entry>> entries_;  // guarded by mu_
+};
+
+}  // namespace cairn::fs

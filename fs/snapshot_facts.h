@@ -1,0 +1,26 @@
+// What the generated index.json files say about a snapshot, in one place so that the
+// per-snapshot file and the streamed listings agree.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "core/format/manifest.h"
+#include "core/store/datastore.h"
+
+namespace cairn::fs {
+
+// Reads and parses a snapshot's index.json.blob without taking the snapshot lock. Listings
+// read every manifest of a datastore; PBS's own listing reads them unlocked too, and the
+// blob is replaced atomically, so the worst case is kNotFound for a snapshot pruned meanwhile.
+Manifest ReadManifestUnlocked(const Datastore& datastore, const Snapshot& snapshot);
+
+// One element of a PBS snapshot list (GET .../snapshots): backup-type, backup-id,
+// backup-time, files [{filename, size, crypt-mode}], size, protected, and when known
+// comment, verification, fingerprint, owner; plus "ns" for snapshots outside the root
+// namespace (a PBS list covers one namespace, ours may cover several).
+nlohmann::json SnapshotListItem(const Datastore& datastore, const Snapshot& snapshot, const Manifest& manifest,
+                                const std::optional<std::string>& owner);
+
+}  // namespace cairn::fs
