@@ -1,0 +1,84 @@
+#include "nbd/reply.h"
+
+#include <algorithm>
+
+#include "nbd/protocol.h"
+
+namespace cairn::nbd {
+
+std::span<uint8_t> Reply::AllocateData(size_t length) {
+  data_ = std::make_unique_for_overwrite<uint8_t[]>(length);
+  data_size_ = length;
+  return {data_.get(), length};
+}
+
+void Reply::AddControlPiece(size_t from) {
+  size_t length = control_.size() - from;
+  wire_size_ += length;
+  if (!pieces_.empty() && !pieces_.back().from_data) {
+    pieces_.back().length += length;
+  } else {
+    pieces_.push_back({false, from, length});
+  }
+}
+
+void Reply::AppendSimple(uint32_t error, size_t data_length) {
+  size_t from = control_.size();
+  AppendBE<uint32_t>(control_, kSimpleReplyMagic);
+  AppendBE<uint32_t>(control_, error);
+  AppendBE<uint64_t>(control_, cookie_);
+  AddControlPiece(from);
+  if (data_length > 0) {
+    pieces_.push_back({true, 0, data_length});
+    wire_size_ += data_length;
+  }
+}
+
+void Reply::AppendChunkHeader(uint16_t flags, uint16_t type, uint32_t length) {
+  AppendBE<uint32_t>(control_, kStructuredReplyMagic);
+  AppendBE<uint16_t>(control_, flags);
+  AppendBE<uint16_t>(control_, type);
+  AppendBE<uint64_t>(control_, cookie_);
+  AppendBE<uint32_t>(control_, length);
+}
+
+void Reply::AppendOffsetData(uint64_t offset, size_t data_offset, size_t length, bool done) {
+  size_t from = control_.size();
+  AppendChunkHeader(done ? kReplyFlagDone : 0, kReplyTypeOffsetData, static_cast<uint32_t>(8 + length));
+  AppendBE<uint64_t>(control_, offset);
+  AddControlPiece(from);
+  pieces_.push_back({true, data_offset, length});
+  wire_size_ += length;
+}
+
+void Reply::AppendOffsetHole(uint64_t offset, uint32_t length, bool done) {
+  size_t from = control_.size();
+  AppendChunkHeader(done ? kReplyFlagDone : 0, kReplyTypeOffsetHole, 12);
+  AppendBE<uint64_t>(control_, offset);
+  AppendBE<uint32_t>(control_, length);
+  AddControlPiece(from);
+}
+
+void Reply::AppendBlockStatus(uint32_t context_id, std::span<const std::pair<uint32_t, uint32_t>> extents,
+                              bool done) {
+  size_t from = control_.size();
+  AppendChunkHeader(done ? kReplyFlagDone : 0, kReplyTypeBlockStatus, static_cast<uint32_t>(4 + 8 * extents.size()));
+  AppendBE<uint32_t>(control_, context_id);
+  for (const auto& [length, flags] : extents) {
+    AppendBE<uint32_t>(control_, length);
+    AppendBE<uint32_t>(control_, flags);
+  }
+  AddControlPiece(from);
+}
+
+void Reply::AppendError(uint32_t error, std::string_view message, bool done) {
+  message = message.substr(0, std::min(message.size(), kMaxStringLength));
+  size_t from = control_.size();
+  AppendChunkHeader(done ? kReplyFlagDone : 0, kReplyTypeError, static_cast<uint32_t>(6 + message.size()));
+  AppendBE<uint32_t>(control_, error);
+  AppendBE<uint16_t>(control_, static_cast<uint16_t>(message.size()));
+  AppendString(control_, message);
+  AddControlPiece(from);
+}
+
+}  // namespace cairn::nbd

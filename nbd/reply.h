@@ -1,0 +1,64 @@
+// The bytes of one transmission-phase reply (spec §5.2, §5.3): a simple reply, or a run of
+// structured chunks for one cookie. A reply is built completely before any of it is sent,
+// and the writer sends each reply's bytes contiguously (spec §12 item 8).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "core/util/bytes.h"
+
+namespace cairn::nbd {
+
+class Reply {
+ public:
+  // A part of the wire bytes: either headers and small payloads (`control`) or a slice of
+  // the read buffer (`data`), so that read data is never copied.
+  struct Piece {
+    bool from_data;
+    size_t offset;
+    size_t length;
+  };
+
+  explicit Reply(uint64_t cookie) : cookie_(cookie) {}
+
+  // The buffer READ data goes into before it is referenced by AppendSimple/AppendOffsetData.
+  // Uninitialised: the caller fills every byte it sends.
+  std::span<uint8_t> AllocateData(size_t length);
+
+  // Simple reply header (§5.2), followed by data_[0, data_length) for a successful READ.
+  void AppendSimple(uint32_t error, size_t data_length = 0);
+  // Structured chunks (§5.3). `done` sets NBD_REPLY_FLAG_DONE; it goes on the last chunk.
+  // OFFSET_DATA sends data_[data_offset, data_offset + length) as the bytes at `offset`.
+  void AppendOffsetData(uint64_t offset, size_t data_offset, size_t length, bool done);
+  void AppendOffsetHole(uint64_t offset, uint32_t length, bool done);
+  // `extents` are (length, status flags) pairs, at least one.
+  void AppendBlockStatus(uint32_t context_id, std::span<const std::pair<uint32_t, uint32_t>> extents, bool done);
+  // NBD_REPLY_TYPE_ERROR; the message is cut to the protocol's string limit.
+  void AppendError(uint32_t error, std::string_view message, bool done);
+
+  uint64_t cookie() const { return cookie_; }
+  const std::vector<Piece>& pieces() const { return pieces_; }
+  const uint8_t* control() const { return control_.data(); }
+  const uint8_t* data() const { return data_.get(); }
+  // Wire bytes of the whole reply.
+  size_t wire_size() const { return wire_size_; }
+
+ private:
+  void AppendChunkHeader(uint16_t flags, uint16_t type, uint32_t length);
+  // Marks control_[from, end) as the next piece, merging with a preceding control piece.
+  void AddControlPiece(size_t from);
+
+  uint64_t cookie_;
+  Bytes control_;                      // headers and small payloads
+  std::unique_ptr<uint8_t[]> data_;    // READ data
+  size_t data_size_ = 0;
+  std::vector<Piece> pieces_;          // wire order
+  size_t wire_size_ = 0;
+};
+
+}  // namespace cairn::nbd

@@ -1,0 +1,273 @@
+// The transmission phase (spec §5–§6, §12 items 4–6, 8, 9, 11, 12; nbdkit: server/protocol.c):
+// requests are read one after another, run concurrently on the worker pool, and answered
+// in the order they finish. One writer per connection sends whole replies.
+#include <algorithm>
+#include <limits>
+
+#include "core/util/error.h"
+#include "core/util/log.h"
+#include "nbd/connection.h"
+#include "nbd/errors.h"
+#include "nbd/protocol.h"
+
+namespace cairn::nbd {
+namespace {
+
+using asio::redirect_error;
+using asio::use_awaitable;
+
+constexpr uint32_t kBaseAllocationId = 1;
+// Most extents in one BLOCK_STATUS reply (spec §6.8); the client asks again for the rest.
+constexpr size_t kMaxExtents = 1 << 20;
+// WRITE payloads are drained (the export is read-only) up to this; beyond it the client is
+// treated as hostile and disconnected (spec §8: nothing <= 32 MiB is a DoS).
+constexpr uint64_t kMaxDrain = 2 * uint64_t{kMaxPayload};
+// CACHE warms the chunk cache through the reader, a piece at a time, up to this much.
+constexpr uint64_t kCachePiece = 4 << 20;
+constexpr uint64_t kMaxCache = 256 << 20;
+// Replies sent with one gathered write.
+constexpr size_t kMaxBatch = 32;
+
+bool InRange(uint64_t offset, uint64_t length, uint64_t size) { return offset <= size && length <= size - offset; }
+
+bool IsWriteType(uint16_t type) { return type == kCmdWrite || type == kCmdTrim || type == kCmdWriteZeroes; }
+
+}  // namespace
+
+asio::awaitable<void> Connection::Transmit() {
+  Log(LogLevel::kDebug, "nbd: connection " + std::to_string(id_) + " serves " + export_->name);
+  boost::system::error_code ec;
+  uint8_t header[kRequestLength];
+  Bytes scratch;
+  while (!stopping_ && !dead_) {
+    // Back-pressure: stop reading while too much is in flight; Release() wakes us.
+    while (!stopping_ && !dead_ &&
+           (inflight_bytes_ >= limits_.max_inflight_bytes || inflight_requests_ >= limits_.max_inflight_requests)) {
+      wake_.expires_at(asio::steady_timer::time_point::max());
+      co_await wake_.async_wait(redirect_error(use_awaitable, ec));
+    }
+    if (stopping_ || dead_) break;
+    co_await asio::async_read(socket_, asio::buffer(header), redirect_error(use_awaitable, ec));
+    if (ec) break;  // the client left, or Shutdown()
+    if (LoadBE<uint32_t>(header) != kRequestMagic) {
+      HardDisconnect("bad request magic");  // the stream cannot be re-synchronised
+      break;
+    }
+    Request request{LoadBE<uint16_t>(header + 4), LoadBE<uint16_t>(header + 6), LoadBE<uint64_t>(header + 8),
+                    LoadBE<uint64_t>(header + 16), LoadBE<uint32_t>(header + 24)};
+    if (request.type == kCmdDisc) break;  // in-flight replies still go out; then we close
+    if (request.type == kCmdWrite) {
+      // Read-only export: the payload is read and dropped to stay in sync (spec §6.2).
+      if (request.length > kMaxDrain) {
+        HardDisconnect("WRITE payload too large to drain");
+        break;
+      }
+      scratch.resize(std::min<size_t>(request.length, 1 << 20));
+      for (uint64_t left = request.length; left > 0 && !ec;) {
+        size_t n = static_cast<size_t>(std::min<uint64_t>(left, scratch.size()));
+        co_await asio::async_read(socket_, asio::buffer(scratch.data(), n), redirect_error(use_awaitable, ec));
+        left -= n;
+      }
+      if (ec) break;
+    }
+    Dispatch(request);
+  }
+}
+
+void Connection::Dispatch(const Request& request) {
+  ++inflight_requests_;
+  const uint64_t size = export_->size;
+  auto fail = [&](uint32_t error, std::string_view message) { Enqueue(ErrorReply(request, error, message), 0); };
+
+  if (IsWriteType(request.type)) return fail(kEperm, "the export is read-only");
+  uint16_t allowed = kCmdFlagFua;  // accepted on every command, meaningful on none here
+  switch (request.type) {
+    case kCmdRead:
+      if (structured_) allowed |= kCmdFlagDf;
+      break;
+    case kCmdBlockStatus: allowed |= kCmdFlagReqOne; break;
+    case kCmdFlush:
+    case kCmdCache: break;
+    default: return fail(kEinval, "unknown command");
+  }
+  if ((request.flags & ~allowed) != 0) return fail(kEinval, "flag not valid for this command");
+
+  switch (request.type) {
+    case kCmdFlush: {
+      Reply reply(request.cookie);
+      reply.AppendSimple(0);  // nothing is ever written, so nothing to make durable
+      return Enqueue(std::move(reply), 0);
+    }
+    case kCmdRead:
+      if (request.length == 0) return fail(kEinval, "zero-length read");
+      if (!InRange(request.offset, request.length, size)) return fail(kEinval, "read beyond the end of the export");
+      if (request.length > kMaxPayload) {
+        // Structured replies let the client retry smaller (EOVERFLOW); simple ones cannot.
+        return fail(structured_ ? kEoverflow : kEinval, "read larger than the 32 MiB maximum");
+      }
+      break;
+    case kCmdBlockStatus:
+      if (!structured_ || !meta_selected_) return fail(kEinval, "no metadata context negotiated");
+      if (request.length == 0) return fail(kEinval, "zero-length block status");
+      if (!InRange(request.offset, request.length, size)) return fail(kEinval, "block status beyond the end");
+      break;
+    case kCmdCache:
+      if (!InRange(request.offset, request.length, size)) return fail(kEinval, "cache beyond the end");
+      break;
+  }
+
+  const uint64_t reserved = request.type == kCmdRead ? request.length : 0;
+  inflight_bytes_ += reserved;
+  // The work guard keeps the io_context running while the worker holds the request.
+  asio::post(workers_, [self = shared_from_this(), request, reserved, work = asio::make_work_guard(strand_)] {
+    Reply reply = self->Execute(request);
+    asio::post(self->strand_, [self, reply = std::move(reply), reserved]() mutable {
+      self->Enqueue(std::move(reply), reserved);
+    });
+  });
+}
+
+Reply Connection::Execute(const Request& request) const {
+  Reply reply(request.cookie);
+  try {
+    switch (request.type) {
+      case kCmdRead: ExecuteRead(request, reply); break;
+      case kCmdBlockStatus: ExecuteBlockStatus(request, reply); break;
+      case kCmdCache:
+        ExecuteCache(request);
+        reply.AppendSimple(0);
+        break;
+    }
+    return reply;
+  } catch (const std::exception& e) {
+    Log(LogLevel::kWarning, "nbd: " + export_->name + ": request at offset " + std::to_string(request.offset) +
+                                " length " + std::to_string(request.length) + " failed: " + e.what());
+    std::exception_ptr error = std::current_exception();
+    return ErrorReply(request, NbdErrorFor(error), ClientMessageFor(error));
+  }
+}
+
+void Connection::ExecuteRead(const Request& request, Reply& reply) const {
+  const uint64_t offset = request.offset;
+  const size_t length = request.length;
+  std::span<uint8_t> buffer = reply.AllocateData(length);
+  auto read = [&](uint64_t at, std::span<uint8_t> out) {
+    if (source_->Read(at, out) != out.size()) throw Error(ErrorKind::kIo, "short read from the export");
+  };
+  if (!structured_ || (request.flags & kCmdFlagDf) != 0) {
+    // One piece of data: zeros written out (the DF flag and simple replies ask for that).
+    read(offset, buffer);
+    if (structured_) reply.AppendOffsetData(offset, 0, length, true);
+    else reply.AppendSimple(0, length);
+    return;
+  }
+  // Data extents are read before any chunk is built: a failure then yields one error chunk
+  // instead of a partial reply. Zero extents cost 12 bytes on the wire (OFFSET_HOLE).
+  std::vector<Extent> extents = source_->Extents(offset, length);
+  uint64_t covered = 0;
+  for (const Extent& e : extents) {
+    if (e.offset != offset + covered) throw Error(ErrorKind::kIo, "extents of the export do not tile the read");
+    if (!e.zero) read(e.offset, buffer.subspan(e.offset - offset, e.length));
+    covered += e.length;
+  }
+  if (covered != length) throw Error(ErrorKind::kIo, "extents of the export do not cover the read");
+  for (size_t i = 0; i < extents.size(); ++i) {
+    const Extent& e = extents[i];
+    const bool last = i + 1 == extents.size();
+    if (e.zero) reply.AppendOffsetHole(e.offset, static_cast<uint32_t>(e.length), last);
+    else reply.AppendOffsetData(e.offset, e.offset - offset, e.length, last);
+  }
+}
+
+void Connection::ExecuteBlockStatus(const Request& request, Reply& reply) const {
+  std::vector<Extent> extents = source_->Extents(request.offset, request.length);
+  std::vector<std::pair<uint32_t, uint32_t>> status;
+  for (const Extent& e : extents) {
+    // Lengths fit: extents are clipped to the request, whose length is 32-bit.
+    status.emplace_back(static_cast<uint32_t>(e.length), e.zero ? kStateHole | kStateZero : 0);
+    if ((request.flags & kCmdFlagReqOne) != 0 || status.size() == kMaxExtents) break;
+  }
+  if (status.empty()) throw Error(ErrorKind::kIo, "no extents for an in-range block status request");
+  reply.AppendBlockStatus(kBaseAllocationId, status, true);
+}
+
+void Connection::ExecuteCache(const Request& request) const {
+  // A hint (spec §6.6): reading the data extents pulls their chunks into the shared cache.
+  // Failures are not reported; they cannot change what later reads return.
+  const uint64_t end = request.offset + std::min<uint64_t>(request.length, kMaxCache);
+  try {
+    Bytes scratch;
+    for (const Extent& e : source_->Extents(request.offset, end - request.offset)) {
+      if (e.zero) continue;
+      for (uint64_t at = e.offset; at < e.offset + e.length; at += kCachePiece) {
+        scratch.resize(static_cast<size_t>(std::min(kCachePiece, e.offset + e.length - at)));
+        source_->Read(at, scratch);
+      }
+    }
+  } catch (const std::exception& e) {
+    Log(LogLevel::kDebug, std::string("nbd: CACHE prefetch failed: ") + e.what());
+  }
+}
+
+Reply Connection::ErrorReply(const Request& request, uint32_t error, std::string_view message) const {
+  Reply reply(request.cookie);
+  // READ must get a structured reply once they are negotiated; BLOCK_STATUS gets one so
+  // the message reaches the client. Everything else gets a simple reply (spec §5.2).
+  if (structured_ && (request.type == kCmdRead || request.type == kCmdBlockStatus)) {
+    reply.AppendError(error, message, true);
+  } else {
+    reply.AppendSimple(error);
+  }
+  return reply;
+}
+
+void Connection::Enqueue(Reply reply, uint64_t reserved) {
+  if (dead_) return Release(reserved);
+  queue_.push_back({std::move(reply), reserved});
+  if (!writing_) {
+    writing_ = true;
+    asio::co_spawn(strand_, WriteLoop(shared_from_this()), asio::detached);
+  }
+}
+
+asio::awaitable<void> Connection::WriteLoop(std::shared_ptr<Connection> self) {
+  std::vector<QueuedReply> batch;
+  std::vector<asio::const_buffer> buffers;
+  while (!self->queue_.empty() && !self->dead_) {
+    batch.clear();
+    buffers.clear();
+    while (!self->queue_.empty() && batch.size() < kMaxBatch) {
+      batch.push_back(std::move(self->queue_.front()));
+      self->queue_.pop_front();
+    }
+    for (const QueuedReply& q : batch) {
+      for (const Reply::Piece& p : q.reply.pieces()) {
+        buffers.emplace_back((p.from_data ? q.reply.data() : q.reply.control()) + p.offset, p.length);
+      }
+    }
+    boost::system::error_code ec;
+    co_await asio::async_write(self->socket_, buffers, redirect_error(use_awaitable, ec));
+    for (const QueuedReply& q : batch) self->Release(q.reserved);
+    if (ec) self->HardDisconnect("client gone: " + ec.message());
+  }
+  self->writing_ = false;
+}
+
+void Connection::Release(uint64_t reserved) {
+  inflight_bytes_ -= reserved;
+  --inflight_requests_;
+  wake_.cancel();
+}
+
+void Connection::HardDisconnect(std::string_view why) {
+  if (dead_) return;
+  Log(LogLevel::kDebug, "nbd: connection " + std::to_string(id_) + " disconnected: " + std::string(why));
+  dead_ = true;
+  for (const QueuedReply& q : queue_) Release(q.reserved);
+  queue_.clear();
+  boost::system::error_code ignored;
+  socket_.shutdown(Socket::shutdown_both, ignored);
+  wake_.cancel();
+}
+
+}  // namespace cairn::nbd
