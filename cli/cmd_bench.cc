@@ -1,5 +1,6 @@
 // cairn bench read|decode: measurements of the read path (see bench/run-read-benchmarks and
 // BENCHMARKS.md). Not tests: the numbers depend on the machine.
+#include <malloc.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -36,9 +37,12 @@ struct BenchReadOptions {
   size_t random_4k = 0;
   std::string block_size = "1M";
   uint64_t seed = 1;
+  size_t decode_threads = 0;
 };
 
-double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+double Seconds(Clock::duration d) {
+  return std::chrono::duration<double>(d).count();
+}
 
 uint64_t PeakRssBytes() {
   rusage usage{};
@@ -50,16 +54,23 @@ uint64_t PeakRssBytes() {
 nlohmann::json Percentiles(std::vector<double> ms) {
   if (ms.empty()) return nullptr;
   std::sort(ms.begin(), ms.end());
-  auto at = [&](double q) { return ms[std::min(ms.size() - 1, static_cast<size_t>(q * static_cast<double>(ms.size())))]; };
+  auto at = [&](double q) {
+    return ms[std::min(ms.size() - 1, static_cast<size_t>(q * static_cast<double>(ms.size())))];
+  };
   return {{"p50_ms", at(0.50)}, {"p99_ms", at(0.99)}, {"max_ms", ms.back()}};
 }
 
 nlohmann::json CacheStatsJson(const ChunkCacheStats& s) {
-  return {{"budget", s.budget},           {"peak_live_bytes", s.peak_live_bytes},
-          {"hits", s.hits},               {"misses", s.misses},
-          {"prefetches", s.prefetches},   {"prefetch_refused", s.prefetch_refused},
-          {"fetches", s.fetches},         {"decodes", s.decodes},
-          {"failures", s.failures},       {"evictions", s.evictions}};
+  return {{"budget", s.budget},
+          {"peak_live_bytes", s.peak_live_bytes},
+          {"hits", s.hits},
+          {"misses", s.misses},
+          {"prefetches", s.prefetches},
+          {"prefetch_refused", s.prefetch_refused},
+          {"fetches", s.fetches},
+          {"decodes", s.decodes},
+          {"failures", s.failures},
+          {"evictions", s.evictions}};
 }
 
 // Everything a bench run opens, in the order it must be destroyed: the cache after the
@@ -70,10 +81,9 @@ struct OpenArchive {
   std::unique_ptr<SnapshotReader> snapshot;
   std::string name;
 
-  explicit OpenArchive(const BenchTarget& t)
-      : datastore(OpenDatastore(t.datastore)), crypt(LoadKey(t.key)) {
-    snapshot = std::make_unique<SnapshotReader>(datastore, datastore.ResolveSnapshot(ParseDatastorePath(t.snapshot)),
-                                                crypt.get());
+  explicit OpenArchive(const BenchTarget& t) : datastore(OpenDatastore(t.datastore)), crypt(LoadKey(t.key)) {
+    snapshot = std::make_unique<SnapshotReader>(
+        datastore, datastore.ResolveSnapshot(ParseDatastorePath(t.snapshot)), crypt.get());
     name = snapshot->ResolveFileName(t.file);
   }
 };
@@ -124,8 +134,10 @@ nlohmann::json RandomReads(IndexReader& reader, ChunkCache& cache, size_t count,
       Clock::time_point t0 = Clock::now();
       reader.Read(offset, buffer);
       const double ms = Seconds(Clock::now() - t0) * 1e3;
-      if (reader.IsZeroChunk(reader.ChunkIndexAt(offset))) zero.push_back(ms);
-      else (cache.stats().misses > misses ? miss : hit).push_back(ms);
+      if (reader.IsZeroChunk(reader.ChunkIndexAt(offset)))
+        zero.push_back(ms);
+      else
+        (cache.stats().misses > misses ? miss : hit).push_back(ms);
     }
     passes.push_back({{"pass", pass},
                       {"reads", count},
@@ -149,12 +161,12 @@ void RunBenchRead(const BenchReadOptions& o) {
     store = std::make_shared<DelayedChunkStore>(
         store, std::chrono::microseconds(static_cast<int64_t>(o.latency_ms * 1000)));
   }
-  ChunkCache cache({.budget = ParseByteSize(o.cache_size)});
+  ChunkCache cache({.budget = ParseByteSize(o.cache_size), .decode_threads = o.decode_threads});
   std::unique_ptr<IndexReader> reader =
       OpenArchiveReader(*archive.snapshot, archive.name, cache, ReadOptions{o.readahead}, store);
 
-  nlohmann::json result = o.random_4k > 0 ? RandomReads(*reader, cache, o.random_4k, o.seed)
-                                          : SequentialRead(*reader, block);
+  nlohmann::json result =
+      o.random_4k > 0 ? RandomReads(*reader, cache, o.random_4k, o.seed) : SequentialRead(*reader, block);
   result["archive"] = reader->description();
   result["image_bytes"] = reader->size();
   result["readahead"] = o.readahead;
@@ -165,6 +177,8 @@ void RunBenchRead(const BenchReadOptions& o) {
   result["cache"] = CacheStatsJson(cache.stats());
   reader.reset();
   result["peak_rss_bytes"] = PeakRssBytes();
+  struct mallinfo2 m = mallinfo2();
+  result["malloc"] = {{"heap", m.arena}, {"mmapped", m.hblkhd}, {"heap_free", m.fordblks}};
   PrintResult(result, o.target.json);
 }
 
@@ -212,7 +226,8 @@ void RunBenchDecode(const BenchTarget& o) {
       result = DecodeAll(snapshot.OpenDynamicIndex(archive.name), *source.store, source.crypt);
       break;
     case ArchiveKind::kBlob:
-      throw Error(ErrorKind::kInvalidInput, snapshot.Describe(archive.name) + " is a blob, not a chunked archive");
+      throw Error(ErrorKind::kInvalidInput,
+                  snapshot.Describe(archive.name) + " is a blob, not a chunked archive");
   }
   result["archive"] = snapshot.Describe(archive.name);
   result["peak_rss_bytes"] = PeakRssBytes();
@@ -222,7 +237,8 @@ void RunBenchDecode(const BenchTarget& o) {
 void AddTargetOptions(CLI::App* cmd, BenchTarget& t) {
   cmd->add_option("DATASTORE", t.datastore, "datastore directory or PBS datastore name")->required();
   cmd->add_option("SNAPSHOT", t.snapshot, "[ns/NS/...]TYPE/ID/TIME (or TYPE/ID/latest)")->required();
-  cmd->add_option("FILE", t.file, "image (.fidx) or archive (.didx), with or without the extension")->required();
+  cmd->add_option("FILE", t.file, "image (.fidx) or archive (.didx), with or without the extension")
+      ->required();
   cmd->add_flag("--json", t.json, "print the result as JSON");
   AddKeyOptions(cmd, t.key);
 }
@@ -235,18 +251,23 @@ void RegisterBenchCommand(CLI::App& app, CommandContext&) {
   bench->footer(kExitCodeHelp);
 
   auto r = std::make_shared<BenchReadOptions>();
-  CLI::App* read = bench->add_subcommand("read", "Read a whole image (or random 4 KiB blocks) through the chunk cache");
+  CLI::App* read =
+      bench->add_subcommand("read", "Read a whole image (or random 4 KiB blocks) through the chunk cache");
   AddTargetOptions(read, r->target);
-  read->add_option("--readahead", r->readahead, "chunks fetched ahead of a sequential reader (default 16, 0: none)");
+  read->add_option("--readahead", r->readahead,
+                   "chunks fetched ahead of a sequential reader (default 16, 0: none)");
   read->add_option("--cache-size", r->cache_size, "chunk cache budget in bytes, e.g. 256M (default)");
   read->add_option("--latency-ms", r->latency_ms, "delay injected into every chunk fetch, in milliseconds");
-  read->add_option("--random-4k", r->random_4k, "read COUNT random 4 KiB blocks (twice: cold, then warm) instead");
+  read->add_option("--random-4k", r->random_4k,
+                   "read COUNT random 4 KiB blocks (twice: cold, then warm) instead");
   read->add_option("--block-size", r->block_size, "bytes per sequential read (default 1M)");
   read->add_option("--seed", r->seed, "seed of the random offsets (default 1)");
+  read->add_option("--decode-threads", r->decode_threads, "decode workers (default: one per core)");
   read->callback([r] { RunBenchRead(*r); });
 
   auto d = std::make_shared<BenchTarget>();
-  CLI::App* decode = bench->add_subcommand("decode", "Single-thread fetch+decode of every chunk in order, no cache");
+  CLI::App* decode =
+      bench->add_subcommand("decode", "Single-thread fetch+decode of every chunk in order, no cache");
   AddTargetOptions(decode, *d);
   decode->callback([d] { RunBenchDecode(*d); });
 }

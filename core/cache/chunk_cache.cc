@@ -24,12 +24,13 @@ struct ChunkEntry {
   const ChunkSource source;
 
   // Guarded by the cache's mu_.
+  uint64_t sequence = 0;  // request order, for the read-ahead queues
   ChunkStage stage = ChunkStage::kFetchQueued;
   bool demanded = false;  // a demand request waits for it: its jobs run at demand priority
   int uses = 0;           // demand requests so far; the second one promotes to protected
   std::list<std::shared_ptr<ChunkEntry>>* segment = nullptr;  // its segment list while resident
   std::list<std::shared_ptr<ChunkEntry>>::iterator position;  // its place in *segment
-  Bytes encoded;          // from the fetch until the decode takes it
+  Bytes encoded;                                              // from the fetch until the decode takes it
   std::weak_ptr<ChunkPin> pin;  // alive while any PendingChunk for this entry exists
 
   // The outcome, published once; guarded by done_mu.
@@ -51,9 +52,26 @@ struct ChunkPin {
 using internal::ChunkEntry;
 using internal::ChunkPin;
 
+// glibc and multi-megabyte chunk buffers. Fetched (1-4 MiB, sizes vary) and decoded (4 MiB)
+// buffers are allocated by pool threads and freed by whichever holder lets go last.
+//  - glibc gives threads their own arenas (up to 8 per core) and reuses memory freed into
+//    one arena only for threads allocating from it; with 34 pool threads, freed buffers
+//    piled up in every arena: 100-200 MiB resident beyond the budget. One arena fixes that
+//    (two allocations per chunk do not contend).
+//  - What remains is fragmentation: holes of varying sizes that a 4 MiB buffer does not
+//    fit, 40-60 MiB with 16-32 chunks in flight. Every kTrimInterval bytes freed, a heap
+//    with more than kHeapSlack free is trimmed (freed pages go back to the kernel).
+//  - Returning every buffer to the kernel (a fixed mmap threshold) would bound memory
+//    exactly, but page-faulting every buffer back in cost 60% more CPU time per chunk.
+// Measured on the benchmark image (BENCHMARKS.md): readahead 16 went from 310 to 285 MiB
+// peak RSS at a 256 MiB budget, for about 3% throughput.
 struct ChunkCache::Accounting {
+  static constexpr uint64_t kTrimInterval = 256 << 20;
+  static constexpr size_t kHeapSlack = 32 << 20;
+
   std::atomic<uint64_t> live{0};
   std::atomic<uint64_t> peak{0};
+  std::atomic<uint64_t> freed{0};  // decoded bytes freed so far
 
   void Add(uint64_t n) {
     uint64_t now = live.fetch_add(n) + n;
@@ -62,6 +80,21 @@ struct ChunkCache::Accounting {
     }
   }
   void Sub(uint64_t n) { live.fetch_sub(n); }
+
+  // Decoded bytes of a chunk were freed.
+  void Freed(uint64_t n) {
+    Sub(n);
+    uint64_t total = freed.fetch_add(n) + n;
+    if (total / kTrimInterval != (total - n) / kTrimInterval && mallinfo2().fordblks > kHeapSlack) {
+      malloc_trim(kHeapSlack);
+    }
+  }
+
+  // Once per process, before the first pool thread exists.
+  static void UseOneMallocArena() {
+    static std::once_flag once;
+    std::call_once(once, [] { mallopt(M_ARENA_MAX, 1); });
+  }
 };
 
 namespace {
@@ -73,7 +106,7 @@ struct ReleaseChunk {
   uint64_t size;
   void operator()(const Bytes* bytes) const {
     delete bytes;
-    accounting->Sub(size);
+    accounting->Freed(size);
   }
 };
 
@@ -106,25 +139,8 @@ bool PendingChunk::done() const {
   return entry.done;
 }
 
-namespace {
-
-// glibc gives threads their own malloc arenas (up to 8 per core), and memory freed into
-// one arena is reused only by threads allocating from it. Chunk buffers are allocated by
-// the fetch and decode threads and freed by whichever reader drops them last, so with 34
-// pool threads every arena ends up holding freed multi-megabyte buffers: measured, 100-200
-// MiB of resident memory beyond the budget. Two arenas keep that near 50 MiB (two chunk
-// allocations per chunk do not contend). Returning freed buffers to the kernel instead
-// (a fixed mmap threshold) bounds memory exactly but page-faults every buffer back in,
-// which cost 60% more CPU time per chunk.
-void LimitMallocArenas() {
-  static std::once_flag once;
-  std::call_once(once, [] { mallopt(M_ARENA_MAX, 2); });
-}
-
-}  // namespace
-
 ChunkCache::ChunkCache(const ChunkCacheOptions& options)
-    : budget_((LimitMallocArenas(), options.budget)),
+    : budget_((Accounting::UseOneMallocArena(), options.budget)),
       protected_limit_(options.budget / 4 * 3),
       accounting_(std::make_shared<Accounting>()),
       decode_pool_(options.decode_threads == 0 ? ThreadPool::DefaultSize() : options.decode_threads),
@@ -208,6 +224,7 @@ PendingChunk ChunkCache::Lookup(const ChunkKey& key, const ChunkSource& source, 
     entry = std::make_shared<ChunkEntry>(key, source);
     entry->demanded = !prefetch;
     entry->uses = prefetch ? 0 : 1;
+    entry->sequence = next_sequence_++;
     accounting_->Add(key.size);  // the reservation; the decoded bytes' deleter returns it
     entries_.emplace(key.digest, entry);
     ++(prefetch ? counters_.prefetches : counters_.misses);
@@ -276,7 +293,13 @@ void ChunkCache::BalanceSegments() {
 }
 
 void ChunkCache::Enqueue(JobQueue& queue, const EntryPtr& entry) {
-  (entry->demanded ? queue.demand : queue.ahead).push_back(entry);
+  if (entry->demanded) {
+    queue.demand.push_back(entry);
+    return;
+  }
+  auto later = std::upper_bound(queue.ahead.begin(), queue.ahead.end(), entry->sequence,
+                                [](uint64_t sequence, const EntryPtr& e) { return sequence < e->sequence; });
+  queue.ahead.insert(later, entry);
 }
 
 ChunkCache::EntryPtr ChunkCache::TakeJob(JobQueue& queue, ChunkStage from, ChunkStage to) {

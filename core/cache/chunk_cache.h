@@ -64,7 +64,7 @@ struct ChunkCacheOptions {
 struct ChunkCacheStats {
   uint64_t budget = 0;
   uint64_t resident_bytes = 0;    // decoded bytes of the chunks the cache holds now
-  uint64_t resident_chunks = 0;
+  uint64_t resident_chunks = 0;   // how many chunks that is
   uint64_t live_bytes = 0;        // decoded bytes alive anywhere, plus reservations in flight
   uint64_t peak_live_bytes = 0;   // the largest live_bytes seen
   uint64_t hits = 0;              // demand requests served from memory or an in-flight fetch
@@ -114,8 +114,9 @@ class PendingChunk {
 
 class ChunkCache {
  public:
-  // The first cache of a process also limits glibc to two malloc arenas, which keeps freed
-  // chunk buffers from accumulating in per-thread arenas (see chunk_cache.cc).
+  // The first cache of a process also limits glibc to one malloc arena, and caches trim the
+  // heap now and then: otherwise freed chunk buffers pile up in per-thread arenas and
+  // fragment the heap, and the process grows far beyond the budget (see chunk_cache.cc).
   explicit ChunkCache(const ChunkCacheOptions& options = {});
   // Cancels read-ahead that has not started, then waits for every fetch and decode in
   // flight. REQUIRES: no thread is inside a call of this cache.
@@ -145,10 +146,13 @@ class ChunkCache {
   struct Accounting;  // live-byte counters, shared with the deleters of handed-out chunks
 
   // Job queues: the pools run "take the next job" tasks, one per queued job, so demand
-  // work overtakes queued read-ahead although the pools themselves are FIFO.
+  // work overtakes queued read-ahead although the pools themselves are FIFO. Read-ahead
+  // runs in request order: fetches that finish together (after the same injected delay)
+  // are decoded in the order readers will need them, which keeps a sequential reader
+  // consuming, and so requesting, steadily instead of in bursts.
   struct JobQueue {
-    std::deque<EntryPtr> demand;
-    std::deque<EntryPtr> ahead;
+    std::deque<EntryPtr> demand;  // first come, first served
+    std::deque<EntryPtr> ahead;   // ascending request sequence number
   };
 
   PendingChunk Lookup(const ChunkKey& key, const ChunkSource& source, bool prefetch);
@@ -165,6 +169,8 @@ class ChunkCache {
   void BalanceSegments();
   // REQUIRES mu_ held. Removes a resident chunk from its segment list.
   void Unlink(internal::ChunkEntry& entry);
+  // REQUIRES mu_ held. Queues a job for `entry`: at the end of the demand queue when a
+  // reader waits for it, else in sequence order among the read-ahead.
   void Enqueue(JobQueue& queue, const EntryPtr& entry);
   // REQUIRES mu_ held. The next job of `queue` (demand first) still at stage `from`, moved to
   // stage `to`; null when none is left (a job may be queued twice after a priority raise).
@@ -180,14 +186,15 @@ class ChunkCache {
 
   mutable std::mutex mu_;
   std::unordered_map<Digest, EntryPtr, DigestHash> entries_;  // guarded by mu_; resident and in flight
-  std::list<EntryPtr> probation_;               // guarded by mu_; resident, most recent first
-  std::list<EntryPtr> protected_;               // guarded by mu_; resident, most recent first
-  uint64_t probation_bytes_ = 0;                // guarded by mu_
-  uint64_t protected_bytes_ = 0;                // guarded by mu_
-  JobQueue fetch_jobs_;                         // guarded by mu_
-  JobQueue decode_jobs_;                        // guarded by mu_
-  bool stopping_ = false;                       // guarded by mu_; set by the destructor
-  ChunkCacheStats counters_;                    // guarded by mu_; the event counters of stats()
+  std::list<EntryPtr> probation_;                             // guarded by mu_; resident, most recent first
+  std::list<EntryPtr> protected_;                             // guarded by mu_; resident, most recent first
+  uint64_t probation_bytes_ = 0;                              // guarded by mu_
+  uint64_t protected_bytes_ = 0;                              // guarded by mu_
+  JobQueue fetch_jobs_;                                       // guarded by mu_
+  JobQueue decode_jobs_;                                      // guarded by mu_
+  bool stopping_ = false;                                     // guarded by mu_; set by the destructor
+  uint64_t next_sequence_ = 0;                                // guarded by mu_; numbers requests in order
+  ChunkCacheStats counters_;                                  // guarded by mu_; the event counters of stats()
 
   // Declared last: destroyed first, so their tasks finish while everything above exists.
   // The I/O pool goes before the decode pool because fetches hand work to decoders.

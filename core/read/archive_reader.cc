@@ -10,11 +10,13 @@ std::unique_ptr<IndexReader> OpenArchiveReader(const SnapshotReader& snapshot, s
                                                ChunkCache& cache, const ReadOptions& options,
                                                std::shared_ptr<const ChunkStore> store) {
   std::optional<ArchiveKind> kind = ArchiveKindOf(filename);
-  if (kind == ArchiveKind::kFixedIndex) return ImageReader::Open(snapshot, filename, cache, options, std::move(store));
+  if (kind == ArchiveKind::kFixedIndex)
+    return ImageReader::Open(snapshot, filename, cache, options, std::move(store));
   if (kind == ArchiveKind::kDynamicIndex) {
     return StreamReader::Open(snapshot, filename, cache, options, std::move(store));
   }
-  throw Error(ErrorKind::kInvalidInput, snapshot.Describe(filename) + " is not a chunked archive (.fidx or .didx)");
+  throw Error(ErrorKind::kInvalidInput,
+              snapshot.Describe(filename) + " is not a chunked archive (.fidx or .didx)");
 }
 
 }  // namespace cairn

@@ -19,17 +19,21 @@ constexpr size_t kMaxChunksInFlightPerRead = 8;
 ChunkSource ArchiveChunkSource(const SnapshotReader& snapshot, std::string_view filename,
                                std::shared_ptr<const ChunkStore> store) {
   const ManifestFile* entry = snapshot.manifest().Find(filename);
-  if (entry == nullptr) throw Error(ErrorKind::kNotFound, snapshot.Describe(filename) + ": not in the manifest");
+  if (entry == nullptr)
+    throw Error(ErrorKind::kNotFound, snapshot.Describe(filename) + ": not in the manifest");
   return {store ? std::move(store) : snapshot.datastore().chunk_store(), snapshot.CryptFor(*entry)};
 }
 
-IndexReader::IndexReader(ChunkCache& cache, ChunkSource source, std::string description, const ReadOptions& options)
+IndexReader::IndexReader(ChunkCache& cache, ChunkSource source, std::string description,
+                         const ReadOptions& options)
     : cache_(cache),
       source_(std::move(source)),
       description_(std::move(description)),
       read_ahead_(*this, options.readahead) {}
 
-PendingChunk IndexReader::PrefetchChunk(size_t i) const { return cache_.Prefetch(KeyOf(i), source_); }
+PendingChunk IndexReader::PrefetchChunk(size_t i) const {
+  return cache_.Prefetch(KeyOf(i), source_);
+}
 
 ChunkHandle IndexReader::Await(size_t i, const PendingChunk& pending, bool was_read_ahead) const {
   try {

@@ -7,9 +7,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "core/cache/chunk_cache.h"
@@ -70,6 +72,46 @@ class IndexReader : public BlockSource, private ReadAhead::Chunks {
   const ChunkSource source_;
   const std::string description_;
   ReadAhead read_ahead_;  // per-stream sequential detection and windows
+};
+
+// An IndexReader that owns its index (FixedIndex or DynamicIndex: they have the same
+// accessors), and the Open() of its subclass `Reader`.
+template <typename Index, typename Reader>
+class IndexReaderOf : public IndexReader {
+ public:
+  // Opens archive `filename` of `snapshot` as a Reader with ArchiveChunkSource(snapshot,
+  // filename, store). The snapshot's key must outlive the cache. Throws Error like
+  // SnapshotReader::OpenFixedIndex / OpenDynamicIndex and ArchiveChunkSource.
+  static std::unique_ptr<Reader> Open(const SnapshotReader& snapshot, std::string_view filename,
+                                      ChunkCache& cache, const ReadOptions& options = {},
+                                      std::shared_ptr<const ChunkStore> store = nullptr) {
+    Index index = [&] {
+      if constexpr (std::is_same_v<Index, FixedIndex>)
+        return snapshot.OpenFixedIndex(filename);
+      else
+        return snapshot.OpenDynamicIndex(filename);
+    }();
+    return std::make_unique<Reader>(std::move(index), cache,
+                                    ArchiveChunkSource(snapshot, filename, std::move(store)),
+                                    snapshot.Describe(filename), options);
+  }
+
+  const Index& index() const { return index_; }
+
+  uint64_t size() const override { return index_.size(); }
+  size_t chunk_count() const override { return index_.chunk_count(); }
+  uint64_t chunk_offset(size_t i) const override { return index_.chunk_offset(i); }
+  uint64_t chunk_length(size_t i) const override { return index_.chunk_length(i); }
+  const Digest& chunk_digest(size_t i) const override { return index_.digest(i); }
+  size_t ChunkIndexAt(uint64_t offset) const override { return index_.ChunkIndexAt(offset); }
+
+ protected:
+  IndexReaderOf(Index index, ChunkCache& cache, ChunkSource source, std::string description,
+                const ReadOptions& options)
+      : IndexReader(cache, std::move(source), std::move(description), options), index_(std::move(index)) {}
+
+ private:
+  const Index index_;
 };
 
 }  // namespace cairn

@@ -72,14 +72,14 @@ class ReadAhead {
 
  private:
   struct Stream {
-    uint64_t id = 0;      // 0: unused slot
-    uint64_t next = 0;    // where the last read ended
-    int streak = 0;       // continuing reads so far
-    uint64_t used = 0;    // tick of the last read, for replacement
-    size_t scan = 0;      // first chunk index the window has not considered yet
+    uint64_t id = 0;    // 0: unused slot
+    uint64_t next = 0;  // where the last read ended
+    int streak = 0;     // continuing reads so far
+    uint64_t used = 0;  // tick of the last read, for replacement
+    size_t scan = 0;    // first chunk index the window has not considered yet
     std::deque<std::pair<size_t, PendingChunk>> window;  // read-ahead, ascending index
-    size_t current_index = 0;                             // the chunk `current` holds
-    std::weak_ptr<const Bytes> current;                   // last chunk read, unpinned
+    size_t current_index = 0;                            // the chunk `current` holds
+    std::weak_ptr<const Bytes> current;                  // last chunk read, unpinned
   };
 
   // REQUIRES mu_ held. The stream `offset` continues, or a fresh one replacing the least

@@ -157,7 +157,7 @@ TEST(ChunkCacheTest, AbandonedReadAheadIsNotFetched) {
   ChunkCache cache(Budget(8, 1));
   c.store->Hold();
   PendingChunk first = cache.Request(c.keys[0], c.source());  // occupies the fetch thread
-  cache.Prefetch(c.keys[1], c.source());                       // dropped by its requester
+  cache.Prefetch(c.keys[1], c.source());                      // dropped by its requester
   c.store->Release();
   first.Wait();
   // The fetch thread reaches the abandoned job after the first fetch; wait until it has.

@@ -14,7 +14,9 @@ Digest MemoryChunkStore::Add(ByteView plain) {
   return digest;
 }
 
-Digest MemoryChunkStore::DigestOf(ByteView plain) const { return ChunkDigestOf(plain, crypt_); }
+Digest MemoryChunkStore::DigestOf(ByteView plain) const {
+  return ChunkDigestOf(plain, crypt_);
+}
 
 void MemoryChunkStore::Corrupt(const Digest& digest) {
   std::lock_guard lock(mu_);
@@ -46,11 +48,14 @@ Bytes MemoryChunkStore::Fetch(const Digest& digest) const {
   fetch_order_.push_back(digest);
   released_.wait(lock, [this] { return !held_; });
   auto it = chunks_.find(digest);
-  if (it == chunks_.end()) throw Error(ErrorKind::kNotFound, "chunk " + ToHex(digest) + " is missing (memory)");
+  if (it == chunks_.end())
+    throw Error(ErrorKind::kNotFound, "chunk " + ToHex(digest) + " is missing (memory)");
   return it->second;
 }
 
-std::string MemoryChunkStore::Describe(const Digest& digest) const { return "memory:" + ToHex(digest); }
+std::string MemoryChunkStore::Describe(const Digest& digest) const {
+  return "memory:" + ToHex(digest);
+}
 
 size_t MemoryChunkStore::fetches(const Digest& digest) const {
   std::lock_guard lock(mu_);

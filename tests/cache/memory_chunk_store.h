@@ -43,10 +43,10 @@ class MemoryChunkStore : public ChunkStore {
   const CryptConfig* crypt_;
   mutable std::mutex mu_;
   mutable std::condition_variable released_;
-  std::map<Digest, Bytes> chunks_;                  // guarded by mu_
+  std::map<Digest, Bytes> chunks_;                 // guarded by mu_
   mutable std::map<Digest, size_t> fetch_counts_;  // guarded by mu_
   mutable std::vector<Digest> fetch_order_;        // guarded by mu_
-  bool held_ = false;                               // guarded by mu_
+  bool held_ = false;                              // guarded by mu_
 };
 
 }  // namespace cairn::test

@@ -20,8 +20,8 @@ struct TestImage {
             std::string name = "ds/vm/100/2024-01-01T00:00:00Z/drive-scsi0.img.fidx")
       : store(std::move(s)),
         data(std::move(bytes)),
-        reader(test::StoreFixedImage(*store, data, kChunk), cache, ChunkSource{store, nullptr}, std::move(name),
-               ReadOptions{readahead}) {}
+        reader(test::StoreFixedImage(*store, data, kChunk), cache, ChunkSource{store, nullptr},
+               std::move(name), ReadOptions{readahead}) {}
 
   Bytes ReadAll(uint64_t offset, size_t length) {
     Bytes out(length);
@@ -39,7 +39,9 @@ struct TestImage {
   ImageReader reader;
 };
 
-ChunkCacheOptions SmallCache(size_t chunks) { return {.budget = chunks * kChunk, .decode_threads = 2}; }
+ChunkCacheOptions SmallCache(size_t chunks) {
+  return {.budget = chunks * kChunk, .decode_threads = 2};
+}
 
 std::string ReadError(ImageReader& reader, uint64_t offset, size_t length, ErrorKind kind) {
   Bytes out(length);
@@ -55,7 +57,8 @@ std::string ReadError(ImageReader& reader, uint64_t offset, size_t length, Error
 
 TEST(ImageReaderTest, ReadsExactBytesAcrossChunkBoundaries) {
   ChunkCache cache(SmallCache(64));
-  TestImage image(cache, std::make_shared<test::MemoryChunkStore>(), test::MixedImageData(12, kChunk, 5000, 1));
+  TestImage image(cache, std::make_shared<test::MemoryChunkStore>(),
+                  test::MixedImageData(12, kChunk, 5000, 1));
   const uint64_t size = image.data.size();
   ASSERT_EQ(image.reader.size(), size);
   ASSERT_EQ(image.reader.chunk_count(), 13u);
@@ -67,13 +70,13 @@ TEST(ImageReaderTest, ReadsExactBytesAcrossChunkBoundaries) {
   std::vector<Case> cases = {
       {0, 1},
       {0, kChunk},
-      {kChunk - 1, 2},                  // one byte on each side of a boundary
-      {kChunk - 100, 3 * kChunk},       // spans four chunks
-      {2 * kChunk + 7, 100},            // inside a zero chunk
-      {kChunk + 10, 2 * kChunk},        // data, zero, data
-      {12 * kChunk, 5000},              // the partial last chunk exactly
-      {12 * kChunk - 10, 20},           // into the last chunk
-      {0, static_cast<size_t>(size)},   // everything
+      {kChunk - 1, 2},                 // one byte on each side of a boundary
+      {kChunk - 100, 3 * kChunk},      // spans four chunks
+      {2 * kChunk + 7, 100},           // inside a zero chunk
+      {kChunk + 10, 2 * kChunk},       // data, zero, data
+      {12 * kChunk, 5000},             // the partial last chunk exactly
+      {12 * kChunk - 10, 20},          // into the last chunk
+      {0, static_cast<size_t>(size)},  // everything
   };
   std::mt19937_64 rng(7);
   for (int i = 0; i < 200; ++i) {
@@ -88,7 +91,8 @@ TEST(ImageReaderTest, ReadsExactBytesAcrossChunkBoundaries) {
 
 TEST(ImageReaderTest, ClipsReadsAtTheEnd) {
   ChunkCache cache(SmallCache(64));
-  TestImage image(cache, std::make_shared<test::MemoryChunkStore>(), test::MixedImageData(4, kChunk, 1000, 2));
+  TestImage image(cache, std::make_shared<test::MemoryChunkStore>(),
+                  test::MixedImageData(4, kChunk, 1000, 2));
   const uint64_t size = image.data.size();
   EXPECT_EQ(image.ReadAll(size - 10, 100), image.Expected(size - 10, 10));
   EXPECT_EQ(image.ReadAll(size, 100).size(), 0u);
@@ -111,8 +115,10 @@ TEST(ImageReaderTest, ZeroChunksNeedNoIoAndAreReportedAsExtents) {
   EXPECT_EQ(image.store->total_fetches(), 0u);
 
   const uint64_t size = image.data.size();
-  std::vector<Extent> expected = {
-      {0, 2 * kChunk, false}, {2 * kChunk, kChunk, true}, {3 * kChunk, 4 * kChunk, false}, {7 * kChunk, 3000, true}};
+  std::vector<Extent> expected = {{0, 2 * kChunk, false},
+                                  {2 * kChunk, kChunk, true},
+                                  {3 * kChunk, 4 * kChunk, false},
+                                  {7 * kChunk, 3000, true}};
   EXPECT_EQ(image.reader.Extents(0, size), expected);
   std::vector<Extent> clipped = {{2 * kChunk + 5, kChunk - 5, true}, {3 * kChunk, 10, false}};
   EXPECT_EQ(image.reader.Extents(2 * kChunk + 5, kChunk + 5), clipped);
@@ -123,7 +129,8 @@ TEST(ImageReaderTest, ZeroChunksNeedNoIoAndAreReportedAsExtents) {
 
 TEST(ImageReaderTest, SequentialReadFetchesAheadOnceAndStopsAtTheEnd) {
   ChunkCache cache(SmallCache(64));
-  TestImage image(cache, std::make_shared<test::MemoryChunkStore>(), test::MixedImageData(30, kChunk, 100, 4), 8);
+  TestImage image(cache, std::make_shared<test::MemoryChunkStore>(), test::MixedImageData(30, kChunk, 100, 4),
+                  8);
   Bytes all;
   for (uint64_t offset = 0; offset < image.data.size(); offset += 4096) {
     Bytes piece = image.ReadAll(offset, 4096);
@@ -144,7 +151,8 @@ TEST(ImageReaderTest, SequentialReadFetchesAheadOnceAndStopsAtTheEnd) {
 TEST(ImageReaderTest, RandomAccessAndReadaheadZeroFetchNothingAhead) {
   static_assert(18 * kChunk > ReadAhead::kSlack);
   ChunkCache cache(SmallCache(256));
-  TestImage random(cache, std::make_shared<test::MemoryChunkStore>(), test::MixedImageData(101, kChunk, 0, 5));
+  TestImage random(cache, std::make_shared<test::MemoryChunkStore>(),
+                   test::MixedImageData(101, kChunk, 0, 5));
   for (size_t k = 0; k < 300; ++k) {
     // Consecutive reads land at least 19 chunks apart, beyond ReadAhead::kSlack.
     uint64_t offset = (k * 40 % 101) * kChunk + (k * 613) % (kChunk - 4096);
@@ -171,7 +179,8 @@ TEST(ImageReaderTest, CorruptChunkFailsOnlyReadsTouchingIt) {
   }
   std::string message = ReadError(image.reader, bad * kChunk + 100, 10, ErrorKind::kCorrupt);
   EXPECT_NE(message.find(ToHex(digest)), std::string::npos) << message;
-  EXPECT_NE(message.find("ds/vm/100/2024-01-01T00:00:00Z/drive-scsi0.img.fidx"), std::string::npos) << message;
+  EXPECT_NE(message.find("ds/vm/100/2024-01-01T00:00:00Z/drive-scsi0.img.fidx"), std::string::npos)
+      << message;
   EXPECT_NE(message.find("offset " + std::to_string(bad * kChunk)), std::string::npos) << message;
   ReadError(image.reader, bad * kChunk - 10, 20, ErrorKind::kCorrupt);  // spanning into it
   for (size_t i = bad + 1; i < 20; ++i) {

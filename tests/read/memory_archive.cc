@@ -13,7 +13,8 @@ FixedIndex StoreFixedImage(MemoryChunkStore& store, ByteView data, uint64_t chun
   std::vector<Digest> digests;
   for (uint64_t at = 0; at < data.size(); at += chunk_size) {
     ByteView piece = data.subspan(at, std::min<uint64_t>(chunk_size, data.size() - at));
-    bool zero = piece.size() == chunk_size && std::all_of(piece.begin(), piece.end(), [](uint8_t b) { return b == 0; });
+    bool zero = piece.size() == chunk_size &&
+                std::all_of(piece.begin(), piece.end(), [](uint8_t b) { return b == 0; });
     digests.push_back(zero ? store.DigestOf(piece) : store.Add(piece));
   }
   return FixedIndex::Parse(SerializeFixedIndex(IndexUuid{}, 0, data.size(), chunk_size, digests));
@@ -39,7 +40,8 @@ Bytes MixedImageData(size_t chunks, size_t chunk_size, size_t tail, uint32_t see
     if (i % 2 == 1) {
       for (size_t k = 0; k < n; ++k) p[k] = static_cast<uint8_t>(rng());
     } else {
-      std::string line = "chunk " + std::to_string(i) + " seed " + std::to_string(seed) + " the quick brown fox ";
+      std::string line =
+          "chunk " + std::to_string(i) + " seed " + std::to_string(seed) + " the quick brown fox ";
       for (size_t k = 0; k < n; ++k) p[k] = static_cast<uint8_t>(line[k % line.size()]);
     }
   }

@@ -3,12 +3,12 @@
 #include <gtest/gtest.h>
 
 #include "core/crypto/crypt_config.h"
+#include "core/format/blob.h"
 #include "core/read/archive_reader.h"
 #include "core/read/image_reader.h"
 #include "core/store/snapshot_reader.h"
 #include "core/util/error.h"
 #include "core/util/hex.h"
-#include "core/format/blob.h"
 #include "core/write/image_backup.h"
 #include "core/write/snapshot_writer.h"
 #include "tests/read/memory_archive.h"
@@ -84,9 +84,9 @@ TEST_P(SnapshotImageTest, ReadsTheImageAndNamesItInErrors) {
   } catch (const Error& e) {
     std::string message = e.what();
     EXPECT_EQ(e.kind(), ErrorKind::kCorrupt) << message;
-    for (const std::string& part : {(dir_ / "ds").string(), std::string("vm/100/2023-11-14T22:13:20Z"),
-                                    std::string("drive-scsi0.img.fidx"), ToHex(digest),
-                                    "offset " + std::to_string(4 * kChunk)}) {
+    for (const std::string& part :
+         {(dir_ / "ds").string(), std::string("vm/100/2023-11-14T22:13:20Z"),
+          std::string("drive-scsi0.img.fidx"), ToHex(digest), "offset " + std::to_string(4 * kChunk)}) {
       EXPECT_NE(message.find(part), std::string::npos) << part << " not in: " << message;
     }
   }

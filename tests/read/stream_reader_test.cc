@@ -19,7 +19,8 @@ TEST(StreamReaderTest, ReadsExactBytesOfVariableSizedChunks) {
   }
   auto store = std::make_shared<test::MemoryChunkStore>();
   ChunkCache cache({.budget = 1 << 20, .decode_threads = 2});
-  StreamReader reader(test::StoreDynamicStream(*store, data, ends), cache, {store, nullptr}, "root.pxar.didx");
+  StreamReader reader(test::StoreDynamicStream(*store, data, ends), cache, {store, nullptr},
+                      "root.pxar.didx");
   ASSERT_EQ(reader.size(), data.size());
   ASSERT_EQ(reader.chunk_count(), ends.size());
 
@@ -41,7 +42,8 @@ TEST(StreamReaderTest, ReadsExactBytesOfVariableSizedChunks) {
     Bytes expected;
     if (offset < data.size()) {
       auto begin = data.begin() + static_cast<ptrdiff_t>(offset);
-      expected.assign(begin, begin + static_cast<ptrdiff_t>(std::min<uint64_t>(length, data.size() - offset)));
+      expected.assign(begin,
+                      begin + static_cast<ptrdiff_t>(std::min<uint64_t>(length, data.size() - offset)));
     }
     ASSERT_EQ(out, expected) << "offset " << offset << " length " << length;
   }
