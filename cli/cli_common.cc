@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "cli/config.h"
 #include "cli/password.h"
 #include "core/format/key_file.h"
 #include "core/util/file.h"
@@ -24,12 +25,25 @@ int ExitCodeFor(ErrorKind kind) {
 }
 
 void AddKeyOptions(CLI::App* cmd, KeyOptions& options) {
+  options.datastore = cmd->get_option_no_throw("DATASTORE");
   cmd->add_option("--keyfile", options.keyfile, "PBS key file (encryption-key.json) for encrypted backups");
   cmd->add_option("--password-fd", options.password_fd,
                   "read the key file's password from this file descriptor (else PBS_ENCRYPTION_PASSWORD or a prompt)");
 }
 
-std::unique_ptr<CryptConfig> LoadKey(const KeyOptions& options) {
+namespace {
+
+std::string KeyfileOf(const KeyOptions& options) {
+  if (!options.keyfile.empty() || options.datastore == nullptr || options.datastore->count() == 0) return options.keyfile;
+  const ConfiguredDatastore* configured = FindConfiguredDatastore(options.datastore->as<std::string>());
+  return configured == nullptr ? "" : configured->keyfile;
+}
+
+}  // namespace
+
+std::unique_ptr<CryptConfig> LoadKey(const KeyOptions& o) {
+  KeyOptions options = o;
+  options.keyfile = KeyfileOf(o);
   if (options.keyfile.empty()) return nullptr;
   Bytes text = ReadWholeFile(options.keyfile, 1 << 20);
   KeyFile key_file;
@@ -56,7 +70,18 @@ DatastoreOptions DatastoreOptionsFromEnvironment() {
   return options;
 }
 
-Datastore OpenDatastore(const std::string& spec) { return Datastore::Open(spec, DatastoreOptionsFromEnvironment()); }
+Datastore OpenDatastore(const std::string& spec) {
+  const ConfiguredDatastore* configured = FindConfiguredDatastore(spec);
+  return Datastore::Open(configured != nullptr ? configured->path : spec, DatastoreOptionsFromEnvironment());
+}
+
+void AddCacheOptions(CLI::App* cmd, CacheOptions& options) {
+  cmd->add_option("--cache-size", options.cache_size, "decoded chunk cache budget, e.g. 256M, 2G")->capture_default_str();
+  cmd->add_option("--readahead", options.readahead, "chunks fetched ahead of a sequential reader (0: none)")
+      ->capture_default_str();
+}
+
+uint64_t CacheOptions::budget() const { return ParseByteSize(cache_size); }
 
 std::string HumanSize(uint64_t bytes) {
   static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "core/crypto/crypt_config.h"
+#include "core/read/read_ahead.h"
 #include "core/store/datastore.h"
 #include "core/util/error.h"
 
@@ -36,10 +37,13 @@ inline constexpr char kExitCodeHelp[] =
 struct KeyOptions {
   std::string keyfile;
   int password_fd = -1;
+  const CLI::Option* datastore = nullptr;  // the command's DATASTORE, for a configured keyfile
 };
+// REQUIRES: a command with a DATASTORE argument adds it before calling this.
 void AddKeyOptions(CLI::App* cmd, KeyOptions& options);
 
-// Loads the key named by --keyfile (nullptr without one). The password comes from
+// Loads the key named by --keyfile, else the keyfile configured for the command's datastore
+// (cli/config.h), else returns nullptr. The password comes from
 // PBS_ENCRYPTION_PASSWORD, --password-fd, or a prompt on the terminal, in that order.
 std::unique_ptr<CryptConfig> LoadKey(const KeyOptions& options);
 
@@ -47,8 +51,18 @@ std::unique_ptr<CryptConfig> LoadKey(const KeyOptions& options);
 // defaults (used by tests and for inspecting another host's configuration).
 DatastoreOptions DatastoreOptionsFromEnvironment();
 
-// Opens the datastore named on the command line (a path or a PBS datastore name).
+// Opens the datastore named on the command line: a datastore configured in cairn.conf, a
+// directory, or a PBS datastore name (datastore.cfg), in that order.
 Datastore OpenDatastore(const std::string& spec);
+
+// --cache-size and --readahead, for every command that reads images or archives.
+struct CacheOptions {
+  std::string cache_size = "256M";
+  size_t readahead = kDefaultReadahead;
+
+  uint64_t budget() const;  // --cache-size in bytes; throws Error(kInvalidInput)
+};
+void AddCacheOptions(CLI::App* cmd, CacheOptions& options);
 
 // "1.5 GiB"-style sizes for humans.
 std::string HumanSize(uint64_t bytes);

@@ -15,8 +15,7 @@ struct CatOptions {
   std::string snapshot;
   std::string file;
   KeyOptions key;
-  std::string cache_size = "256M";
-  size_t readahead = kDefaultReadahead;
+  CacheOptions cache;
 };
 
 void WriteStdout(ByteView data) { WriteFull(STDOUT_FILENO, data, "standard output"); }
@@ -24,8 +23,8 @@ void WriteStdout(ByteView data) { WriteFull(STDOUT_FILENO, data, "standard outpu
 // Whole images and archive streams go through the chunk cache, whose read-ahead keeps
 // chunks fetched and decoded on all cores while earlier ones are written out.
 void StreamArchive(const SnapshotReader& reader, const std::string& name, const CatOptions& o) {
-  ChunkCache cache({.budget = ParseByteSize(o.cache_size)});
-  std::unique_ptr<IndexReader> archive = OpenArchiveReader(reader, name, cache, ReadOptions{o.readahead});
+  ChunkCache cache({.budget = o.cache.budget()});
+  std::unique_ptr<IndexReader> archive = OpenArchiveReader(reader, name, cache, ReadOptions{o.cache.readahead});
   Bytes buffer(4 << 20);
   for (uint64_t offset = 0; offset < archive->size();) {
     size_t n = archive->Read(offset, buffer);
@@ -56,8 +55,7 @@ void RegisterCatCommand(CLI::App& app, CommandContext&) {
   cmd->add_option("SNAPSHOT", o->snapshot, "[ns/NS/...]TYPE/ID/TIME (or TYPE/ID/latest)")->required();
   cmd->add_option("FILE", o->file, "file as named in the manifest, with or without .fidx/.didx/.blob")->required();
   AddKeyOptions(cmd, o->key);
-  cmd->add_option("--cache-size", o->cache_size, "chunk cache budget in bytes, e.g. 256M (default)");
-  cmd->add_option("--readahead", o->readahead, "chunks fetched ahead while reading (default 16, 0: none)");
+  AddCacheOptions(cmd, o->cache);
   cmd->footer(kExitCodeHelp);
   cmd->callback([o] { RunCat(*o); });
 }

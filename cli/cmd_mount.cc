@@ -11,6 +11,8 @@
 
 #include "cli/cli_common.h"
 #include "cli/commands.h"
+#include "cli/config.h"
+#include "cli/systemd.h"
 #include "core/cache/chunk_cache.h"
 #include "core/util/log.h"
 #include "fs/mount.h"
@@ -24,6 +26,7 @@ struct MountCommandOptions {
   bool foreground = false;
   std::vector<std::string> fuse_options;  // -o values, each a comma-separated list
   KeyOptions key;
+  CacheOptions cache;
 };
 
 // What -o may say, parsed.
@@ -36,7 +39,7 @@ struct FsOptions {
 };
 
 inline constexpr char kMountOptionHelp[] =
-    "comma-separated: cache_size=SIZE (default 256M), readahead=CHUNKS (default 16), keyfile=FILE, "
+    "comma-separated: cache_size=SIZE, readahead=CHUNKS (as --cache-size, --readahead), keyfile=FILE, "
     "namespace=NS (mount only this namespace), allow_other, threads=N (default 16), ro";
 
 size_t ParseCount(const std::string& key, const std::string& value) {
@@ -49,8 +52,11 @@ size_t ParseCount(const std::string& key, const std::string& value) {
   throw Error(ErrorKind::kInvalidInput, "mount option " + key + " needs a number, not '" + value + "'");
 }
 
-FsOptions ParseFsOptions(const std::vector<std::string>& lists, KeyOptions& key) {
+// -o values override the flags they repeat (--cache-size, --readahead).
+FsOptions ParseFsOptions(const std::vector<std::string>& lists, const CacheOptions& cache, KeyOptions& key) {
   FsOptions options;
+  options.cache_size = cache.budget();
+  options.readahead = cache.readahead;
   for (const std::string& list : lists) {
     std::stringstream items(list);
     std::string item;
@@ -103,13 +109,25 @@ int Daemonize() {
 
 void RunMount(const MountCommandOptions& o) {
   KeyOptions key = o.key;
-  FsOptions fs_options = ParseFsOptions(o.fuse_options, key);
+  const ConfiguredDatastore* configured = FindConfiguredDatastore(o.datastore);
+  std::vector<std::string> option_lists = o.fuse_options;
+  if (configured != nullptr && !configured->mount_options.empty()) {
+    option_lists.insert(option_lists.begin(), configured->mount_options);
+  }
+  FsOptions fs_options = ParseFsOptions(option_lists, o.cache, key);
   BackupNamespace base = ParseNamespaceName(fs_options.ns);
   std::error_code ec;
   // Absolute paths: the daemon changes to "/".
-  std::string spec = std::filesystem::exists(o.datastore, ec) ? std::filesystem::absolute(o.datastore).string() : o.datastore;
+  std::string spec = configured == nullptr && std::filesystem::exists(o.datastore, ec) ? std::filesystem::absolute(o.datastore).string() : o.datastore;
   fs::MountOptions mount;
-  mount.mountpoint = std::filesystem::absolute(o.mountpoint);
+  if (!o.mountpoint.empty()) {
+    mount.mountpoint = std::filesystem::absolute(o.mountpoint);
+  } else if (configured != nullptr && !configured->mountpoint.empty()) {
+    mount.mountpoint = configured->mountpoint;
+    std::filesystem::create_directories(mount.mountpoint, ec);
+  } else {
+    throw Error(ErrorKind::kInvalidInput, "no MOUNTPOINT given and none configured for datastore '" + o.datastore + "'");
+  }
   mount.allow_other = fs_options.allow_other;
   mount.max_threads = fs_options.threads;
   if (!std::filesystem::is_directory(mount.mountpoint, ec)) {
@@ -127,11 +145,18 @@ void RunMount(const MountCommandOptions& o) {
   fs::FsContext context{&datastore, &cache, crypt.get(), ReadOptions{fs_options.readahead}, base,
                         getuid(), getgid(), static_cast<int64_t>(std::time(nullptr))};
   fs::ServeMount(context, mount, [&] {
-    Log(LogLevel::kInfo, "mounted " + datastore.root().string() + " at " + mount.mountpoint.string());
+    std::string status = "mounted " + datastore.root().string() + " at " + mount.mountpoint.string();
+    Log(LogLevel::kInfo, status);
+    NotifyReady(status);
     if (ready_fd < 0) return;
-    // Tell the waiting parent, and let go of its stderr so that whoever ran us sees EOF.
+    // Tell the waiting parent, and let go of its stderr so that whoever ran us sees EOF. The
+    // daemon's messages go to the journal from here on, or nowhere without one.
     (void)!write(ready_fd, "1", 1);
     close(ready_fd);
+    if (RedirectStderrToJournal()) {
+      SetLogFormat(LogFormat::kJournal);
+      return;
+    }
     int null = open("/dev/null", O_WRONLY);
     if (null >= 0) {
       dup2(null, STDERR_FILENO);
@@ -146,10 +171,11 @@ void RegisterMountCommand(CLI::App& app, CommandContext&) {
   auto o = std::make_shared<MountCommandOptions>();
   CLI::App* cmd = app.add_subcommand("mount", "Mount a datastore read-only as a FUSE filesystem");
   cmd->add_option("DATASTORE", o->datastore, "datastore directory or PBS datastore name")->required();
-  cmd->add_option("MOUNTPOINT", o->mountpoint, "an existing directory")->required();
+  cmd->add_option("MOUNTPOINT", o->mountpoint, "an existing directory (default: the datastore's configured mountpoint)");
   cmd->add_flag("-f,--foreground", o->foreground, "stay in the foreground (default: return once mounted)");
   cmd->add_option("-o", o->fuse_options, kMountOptionHelp)->allow_extra_args(false);
   AddKeyOptions(cmd, o->key);
+  AddCacheOptions(cmd, o->cache);
   cmd->footer(std::string("Unmount with `fusermount3 -u MOUNTPOINT`, or SIGINT/SIGTERM with -f.\n") + kExitCodeHelp);
   cmd->callback([o] { RunMount(*o); });
 }

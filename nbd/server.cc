@@ -107,6 +107,8 @@ void Server::Listen(const ListenAddress& address) {
   }
 }
 
+void Server::Adopt(int fd) { impl_->acceptors.push_back(std::make_unique<Acceptor>(AdoptListener(impl_->io, fd))); }
+
 void Server::Run() {
   Impl& s = *impl_;
   s.signals.async_wait(asio::bind_executor(s.control, [&s](const boost::system::error_code& ec, int) {

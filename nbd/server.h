@@ -30,6 +30,10 @@ class Server {
   // to a non-loopback address warns: there is no TLS. Throws Error.
   void Listen(const ListenAddress& address);
 
+  // Serves on a socket that already listens (socket activation; see AdoptListener). The
+  // server owns `fd` from here on.
+  void Adopt(int fd);
+
   // Serves until SIGINT or SIGTERM, then shuts down in order: stop accepting (and remove
   // the unix socket files), stop reading from clients, answer the requests in flight,
   // close. Returns when every connection is closed.

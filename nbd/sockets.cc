@@ -57,6 +57,27 @@ Acceptor ListenUnix(asio::io_context& io, const std::filesystem::path& path) {
   return acceptor;
 }
 
+Acceptor AdoptListener(asio::io_context& io, int fd) {
+  int type = 0, listening = 0;
+  socklen_t length = sizeof(int);
+  bool stream = getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &length) == 0 && type == SOCK_STREAM;
+  length = sizeof(int);
+  if (!stream || getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &length) != 0 || listening == 0) {
+    throw Error(ErrorKind::kInvalidInput, "passed descriptor " + std::to_string(fd) + " is not a listening stream socket");
+  }
+  sockaddr_storage address{};
+  length = sizeof(address);
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    throw SystemError("getsockname on passed descriptor " + std::to_string(fd), errno);
+  }
+  int family = address.ss_family;
+  Acceptor acceptor(io);
+  boost::system::error_code ec;
+  acceptor.assign(Generic(family, family == AF_UNIX ? 0 : IPPROTO_TCP), fd, ec);
+  if (ec) throw Error(ErrorKind::kIo, "cannot use passed socket " + std::to_string(fd) + ": " + ec.message());
+  return acceptor;
+}
+
 Acceptor ListenTcp(asio::io_context& io, const std::string& host, uint16_t port) {
   asio::ip::tcp::resolver resolver(io);
   boost::system::error_code ec;

@@ -22,6 +22,11 @@ Acceptor ListenUnix(boost::asio::io_context& io, const std::filesystem::path& pa
 // Listens on the first address HOST resolves to. Warns when it is not a loopback address.
 Acceptor ListenTcp(boost::asio::io_context& io, const std::string& host, uint16_t port);
 
+// Takes over a socket that already listens (systemd socket activation, LISTEN_FDS): unix or
+// TCP, bound by someone else. Throws Error(kInvalidInput) when `fd` is not a listening
+// stream socket. The socket file of an adopted unix socket belongs to whoever bound it.
+Acceptor AdoptListener(boost::asio::io_context& io, int fd);
+
 // TCP_NODELAY on TCP connections: replies are whole messages, delaying them only adds
 // latency (spec §0). A no-op for unix sockets.
 void TuneAcceptedSocket(boost::asio::generic::stream_protocol::socket& socket);

@@ -83,9 +83,15 @@ void MountFixture::TearDown() {
 }
 
 void MountFixture::Mount(const std::vector<std::string>& extra) {
+  std::vector<std::string> arguments = {"mount", "-f", store_, mnt_.string()};
+  arguments.insert(arguments.end(), extra.begin(), extra.end());
+  MountWithArguments(arguments);
+}
+
+void MountFixture::MountWithArguments(const std::vector<std::string>& arguments) {
   ASSERT_EQ(server_, -1) << "already mounted";
-  std::vector<std::string> args = {CAIRN_BINARY, "mount", "-f", store_, mnt_.string()};
-  args.insert(args.end(), extra.begin(), extra.end());
+  std::vector<std::string> args = {CAIRN_BINARY};
+  args.insert(args.end(), arguments.begin(), arguments.end());
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);

@@ -31,6 +31,8 @@ class MountFixture : public CliFixture {
 
   // Mounts the datastore at mnt_ with `cairn mount -f` plus `extra` arguments.
   void Mount(const std::vector<std::string>& extra = {});
+  // Runs `cairn arguments...` (a mount in the foreground) and waits until mnt_ is mounted.
+  void MountWithArguments(const std::vector<std::string>& arguments);
   // Unmounts with fusermount3 -u and waits for the server to exit (escalating to signals and
   // a lazy unmount if it does not); checks that it exited cleanly.
   void Unmount();
