@@ -28,11 +28,9 @@ void Serve(fuse_req_t req, const char* what, Body body, bool open_file = false) 
     body();
   } catch (const Error& e) {
     int err = ErrnoFor(e, open_file);
-    if (e.kind() == ErrorKind::kCrypto) {
-      Log(LogLevel::kWarning, std::string(what) + ": " + e.what() + " (a key is needed: mount with -o keyfile=FILE)");
-    } else if (err != ENOENT) {
-      Log(LogLevel::kWarning, std::string(what) + ": " + e.what());
-    }
+    std::string message = std::string(what) + ": " + e.what();
+    if (e.kind() == ErrorKind::kCrypto) message += " (a key is needed: mount with -o keyfile=FILE)";
+    if (err != ENOENT && AdapterOf(req).logged_failures().Insert(message)) Log(LogLevel::kWarning, message);
     fuse_reply_err(req, err);
   } catch (const std::exception& e) {
     Log(LogLevel::kError, std::string(what) + ": " + e.what());

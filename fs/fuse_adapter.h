@@ -15,6 +15,7 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "core/util/log.h"
 #include "fs/node.h"
 
 namespace cairn::fs {
@@ -34,6 +35,8 @@ class FuseAdapter {
   static const fuse_lowlevel_ops& Operations();
 
   const FsContext& context() const { return context_; }
+  // Failures already logged: a damaged chunk is reported once, not for every retry.
+  RecentMessages& logged_failures() { return logged_failures_; }
 
   // The node with inode `ino`. Throws kNotFound for an inode the kernel should not know.
   std::shared_ptr<Node> Get(uint64_t ino);
@@ -63,6 +66,7 @@ class FuseAdapter {
   std::unordered_map<uint64_t, std::unique_ptr<OpenFile>> open_files_;  // guarded by mu_
   std::unordered_map<uint64_t, std::vector<DirEntry>> listings_;        // guarded by mu_
   uint64_t next_handle_ = 1;                                             // guarded by mu_
+  RecentMessages logged_failures_;
 };
 
 }  // namespace cairn::fs

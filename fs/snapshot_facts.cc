@@ -8,12 +8,6 @@
 
 namespace cairn::fs {
 
-Manifest ReadManifestUnlocked(const Datastore& datastore, const Snapshot& snapshot) {
-  Bytes raw = ReadWholeFile(datastore.PathOf(snapshot) / kManifestBlobName, kMaxBlobSize);
-  Bytes json = DecodeBlob(raw, nullptr);
-  return Manifest::Parse(std::string_view(reinterpret_cast<const char*>(json.data()), json.size()));
-}
-
 nlohmann::json SnapshotListItem(const Datastore& datastore, const Snapshot& snapshot, const Manifest& manifest,
                                 const std::optional<std::string>& owner) {
   nlohmann::json item = nlohmann::json::object();

@@ -8,13 +8,9 @@
 
 #include "core/format/manifest.h"
 #include "core/store/datastore.h"
+#include "core/store/snapshot_reader.h"
 
 namespace cairn::fs {
-
-// Reads and parses a snapshot's index.json.blob without taking the snapshot lock. Listings
-// read every manifest of a datastore; PBS's own listing reads them unlocked too, and the
-// blob is replaced atomically, so the worst case is kNotFound for a snapshot pruned meanwhile.
-Manifest ReadManifestUnlocked(const Datastore& datastore, const Snapshot& snapshot);
 
 // One element of a PBS snapshot list (GET .../snapshots): backup-type, backup-id,
 // backup-time, files [{filename, size, crypt-mode}], size, protected, and when known

@@ -12,7 +12,10 @@ bool EndsWith(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
 
-Manifest LoadManifest(const std::filesystem::path& path) {
+}  // namespace
+
+Manifest ReadManifestUnlocked(const Datastore& datastore, const Snapshot& snapshot) {
+  std::filesystem::path path = datastore.PathOf(snapshot) / kManifestBlobName;
   Bytes raw = ReadWholeFile(path, kMaxBlobSize);
   try {
     Bytes json = DecodeBlob(raw, nullptr);
@@ -21,8 +24,6 @@ Manifest LoadManifest(const std::filesystem::path& path) {
     throw e.WithContext(path.string());
   }
 }
-
-}  // namespace
 
 std::optional<ArchiveKind> ArchiveKindOf(std::string_view filename) {
   if (EndsWith(filename, ".fidx")) return ArchiveKind::kFixedIndex;
@@ -36,7 +37,7 @@ SnapshotReader::SnapshotReader(const Datastore& datastore, Snapshot snapshot, co
       snapshot_(std::move(snapshot)),
       crypt_(crypt),
       lock_(datastore.locker().LockSnapshotShared(snapshot_)),
-      manifest_(LoadManifest(datastore.PathOf(snapshot_) / kManifestBlobName)) {
+      manifest_(ReadManifestUnlocked(datastore, snapshot_)) {  // under lock_, taken just before
   if (manifest_.backup_time() != snapshot_.time || manifest_.backup_id() != snapshot_.group.id ||
       manifest_.backup_type() != BackupTypeName(snapshot_.group.type)) {
     throw Error(ErrorKind::kCorrupt, Describe(kManifestBlobName) + ": manifest names " + manifest_.backup_type() + "/" +

@@ -24,6 +24,12 @@ enum class ArchiveKind { kFixedIndex, kDynamicIndex, kBlob };
 // The kind of a stored file by its extension (.fidx, .didx, .blob); nullopt for others.
 std::optional<ArchiveKind> ArchiveKindOf(std::string_view filename);
 
+// Reads and parses a snapshot's index.json.blob without taking the snapshot lock. Listings
+// read every manifest of a datastore; PBS's own listing reads them unlocked too, and the
+// blob is replaced atomically, so the worst case is kNotFound for a snapshot pruned meanwhile.
+// Errors name the file.
+Manifest ReadManifestUnlocked(const Datastore& datastore, const Snapshot& snapshot);
+
 class SnapshotReader {
  public:
   // Opens `snapshot` of `datastore`. `crypt` (may be null) must outlive the reader. Throws

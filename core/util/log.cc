@@ -37,4 +37,15 @@ void Log(LogLevel level, std::string_view message) {
   (void)ignored;
 }
 
+bool RecentMessages::Insert(const std::string& message) {
+  std::lock_guard lock(mu_);
+  if (!known_.insert(message).second) return false;
+  order_.push_back(message);
+  if (order_.size() > capacity_) {
+    known_.erase(order_.front());
+    order_.pop_front();
+  }
+  return true;
+}
+
 }  // namespace cairn
