@@ -28,7 +28,11 @@ Bytes LocalChunkStore::Fetch(const Digest& digest) const {
     data = ReadWholeFile(path, kMaxEncodedChunkSize);
   } catch (const Error& e) {
     if (e.kind() == ErrorKind::kNotFound) {
-      throw Error(ErrorKind::kNotFound, "chunk " + ToHex(digest) + " is missing (" + path.string() + ")");
+      // A reader holds its snapshot's lock, so PBS cannot prune it meanwhile; a missing chunk
+      // means the datastore lost it (or a copy of it is incomplete), or GC removed it after a
+      // prune that happened before this snapshot was opened.
+      throw Error(ErrorKind::kNotFound, "chunk " + ToHex(digest) + " is missing (" + path.string() +
+                                            "): lost from the datastore, or garbage-collected after a prune");
     }
     throw;
   }
