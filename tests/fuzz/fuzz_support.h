@@ -38,6 +38,27 @@ inline Bytes WithFixedIndexCsum(ByteView file, ByteView covered) {
   return copy;
 }
 
+// Both index kinds: parse as found and with the checksum recomputed over the body, then use
+// every accessor that does arithmetic on what was parsed.
+template <typename Index>
+void FuzzIndex(ByteView file) {
+  auto use = [](const Index& index) {
+    for (size_t i = 0; i < index.chunk_count(); ++i) (void)index.chunk_length(i);
+    (void)index.ChunkIndexAt(index.size() / 2);
+    (void)index.ChunkIndexAt(index.size());
+  };
+  try {
+    use(Index::Parse(file));
+  } catch (const Error&) {
+  }
+  if (file.size() <= 4096) return;
+  Bytes fixed = WithFixedIndexCsum(file, file.subspan(4096));
+  try {
+    use(Index::Parse(fixed));
+  } catch (const Error&) {
+  }
+}
+
 }  // namespace cairn::fuzz
 
 // Runs `body`, accepting cairn::Error as a rejection of the input.
