@@ -37,6 +37,7 @@ struct BackupImageOptions : BackupOptions {
 
 struct BackupDirOptions : BackupOptions {
   std::vector<std::string> excludes;
+  bool split = false;
 };
 
 bool EndsWith(const std::string& s, const std::string& suffix) {
@@ -143,14 +144,17 @@ void RunBackupDir(const BackupDirOptions& o, const CommandContext& context) {
       Progress progress("backup " + name, 0, !*context.quiet && !o.json);
       DirBackupOptions options;
       options.excludes = o.excludes;
+      options.split = o.split;
       options.progress = [&](const DirBackupStats& stats) { progress.Update(stats.bytes); };
       DirBackupStats stats = BackupDirectory(writer, name, dir, &catalog, options);
       if (stats.vanished && !*context.quiet) {
         std::cerr << name << ": " << stats.vanished << " entries vanished while the backup ran\n";
       }
     }
-    catalog.Finish();
-    catalog_stream.Finish("catalog.pcat1.didx");
+    if (!o.split) {
+      catalog.Finish();
+      catalog_stream.Finish("catalog.pcat1.didx");
+    }
   });
 }
 
@@ -191,6 +195,8 @@ void RegisterBackupCommand(CLI::App& app, CommandContext& context) {
   dir->add_option("--exclude", d->excludes,
                   "exclude paths matching this glob (repeatable; '!' re-includes, leading '/' anchors at DIR); "
                   ".pxarexclude files in the tree are honoured too");
+  dir->add_flag("--split", d->split,
+                "format version 2: metadata NAME.mpxar.didx + payload NAME.ppxar.didx, no catalog (as PBS)");
   dir->callback([d, &context] { RunBackupDir(*d, context); });
 }
 

@@ -39,10 +39,28 @@ Bytes WithNul(std::string_view s) {
 
 }  // namespace
 
-Encoder::Encoder(Sink sink, const Metadata& root) : sink_(std::move(sink)) {
+Encoder::Encoder(Sink sink, const Metadata& root, Sink payload, std::string_view prelude)
+    : sink_(std::move(sink)), payload_(std::move(payload)) {
   if (!S_ISDIR(root.stat.mode)) throw Invalid("/", "the root of an archive must be a directory");
+  if (payload_) {
+    Bytes marker;
+    AppendLE<uint64_t>(marker, kPayloadStartMarker);
+    AppendLE<uint64_t>(marker, kHeaderSize);
+    WritePayload(marker);
+    Bytes version;
+    AppendLE<uint64_t>(version, 2);
+    WriteItem(kFormatVersion, version);
+    if (!prelude.empty()) WriteItem(kPrelude, AsBytes(prelude));
+  }
+  // The root's goodbye tail points at byte 0 also in v2 (spec §3.1).
   stack_.push_back(OpenDirectory{0, 0, 0, {}});
   WriteMetadata(root);
+}
+
+void Encoder::WritePayload(ByteView data) {
+  if (data.empty()) return;
+  payload_(data);
+  payload_pos_ += data.size();
 }
 
 void Encoder::Write(ByteView data) {
@@ -121,8 +139,20 @@ uint64_t Encoder::BeginFile(std::string_view name, const Metadata& meta, uint64_
   if (!S_ISREG(meta.stat.mode)) throw Invalid(name, "BeginFile needs a regular-file mode");
   uint64_t start = BeginChild(name);
   WriteMetadata(meta);
-  WriteHeader(kPayload, size);
+  Bytes header;
+  AppendLE<uint64_t>(header, kPayload);
+  AppendLE<uint64_t>(header, size + kHeaderSize);
+  if (payload_) {
+    Bytes ref;
+    AppendLE<uint64_t>(ref, payload_pos_);
+    AppendLE<uint64_t>(ref, size);
+    WritePayload(header);
+    WriteItem(kPayloadRef, ref);
+  } else {
+    Write(header);
+  }
   in_file_ = true;
+  file_size_ = size;
   file_name_ = std::string(name);
   file_start_ = start;
   file_remaining_ = size;
@@ -132,7 +162,11 @@ uint64_t Encoder::BeginFile(std::string_view name, const Metadata& meta, uint64_
 void Encoder::WriteFileData(ByteView data) {
   if (!in_file_) throw Error(ErrorKind::kInvalidInput, "pxar: file data outside a file");
   if (data.size() > file_remaining_) throw Invalid(file_name_, "more data than the announced size");
-  Write(data);
+  if (payload_) {
+    WritePayload(data);
+  } else {
+    Write(data);
+  }
   file_remaining_ -= data.size();
 }
 
@@ -141,6 +175,8 @@ void Encoder::EndFile() {
   if (file_remaining_ != 0) throw Invalid(file_name_, std::to_string(file_remaining_) + " bytes of data missing");
   in_file_ = false;
   EndChild(file_name_, file_start_);
+  // v2 quirk of the streaming encoder (spec §3.5): the record size includes the payload.
+  if (payload_) stack_.back().children.back().size += file_size_;
 }
 
 void Encoder::AddSymlink(std::string_view name, const Metadata& meta, std::string_view target) {
@@ -222,6 +258,12 @@ void Encoder::Finish() {
   if (stack_.size() != 1) throw Error(ErrorKind::kInvalidInput, "pxar: Finish with open directories");
   CloseDirectory(stack_.back());
   stack_.clear();
+  if (payload_) {
+    Bytes marker;
+    AppendLE<uint64_t>(marker, kPayloadTailMarker);
+    AppendLE<uint64_t>(marker, kHeaderSize);
+    WritePayload(marker);
+  }
   finished_ = true;
 }
 

@@ -1,4 +1,5 @@
-// Writes a pxar archive, format version 1 (unified .pxar, spec §2, §9), as a byte stream
+// Writes a pxar archive, format version 1 (unified .pxar, spec §2, §9) or, given a payload
+// sink, version 2 (split .mpxar metadata + .ppxar payload stream, spec §5), as byte streams
 // handed to a sink piece by piece: nothing but the open directories' goodbye records is held
 // in memory, so trees and files of any size stream through. The output is byte-identical to
 // what the Rust pxar encoder writes for the same sequence of calls.
@@ -25,7 +26,9 @@ class Encoder {
 
   // Writes the root directory's ENTRY and attributes. REQUIRES root.stat.mode is a directory.
   // Throws Error(kInvalidInput) for metadata the format cannot hold (as every method does).
-  Encoder(Sink sink, const Metadata& root);
+  // With `payload` the archive is split (v2): file contents go there, `prelude` (may be
+  // empty: none) is written after the FORMAT_VERSION item.
+  Encoder(Sink sink, const Metadata& root, Sink payload = {}, std::string_view prelude = {});
 
   // Bytes written so far (the offset of the next item).
   uint64_t position() const { return pos_; }
@@ -70,14 +73,19 @@ class Encoder {
   void CheckIdle(std::string_view what) const;
   void CloseDirectory(OpenDirectory& dir);
 
+  void WritePayload(ByteView data);
+
   Sink sink_;
+  Sink payload_;             // split archives: the .ppxar stream
   uint64_t pos_ = 0;
+  uint64_t payload_pos_ = 0;  // bytes written to payload_
   std::vector<OpenDirectory> stack_;  // the root first
   // The file between BeginFile and EndFile.
   bool in_file_ = false;
   std::string file_name_;
   uint64_t file_start_ = 0;
   uint64_t file_remaining_ = 0;
+  uint64_t file_size_ = 0;
   bool finished_ = false;
 };
 

@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
 
 #include "core/format/chunker.h"
 #include "core/pxar/encoder.h"
@@ -67,7 +69,7 @@ class TreeEncoder {
     for (const std::string& name : SortedNames(fd, Display(rel))) {
       EncodeChild(fd, name, Join(rel, name), dev);
     }
-    if (rel.empty() && !options_.excludes.empty()) AddExcludeCliFile();
+    if (rel.empty() && !options_.excludes.empty() && !options_.split) AddExcludeCliFile();
     excludes_.Truncate(patterns_before);
   }
 
@@ -219,14 +221,34 @@ DirBackupStats BackupDirectory(SnapshotWriter& writer, const std::string& archiv
   struct stat st;
   if (::fstat(root.get(), &st) != 0) throw SystemError("cannot stat " + source.string(), errno);
   ChunkedStreamWriter stream(writer, Chunker::kDefaultAverage);
+  std::unique_ptr<ChunkedStreamWriter> payload;
+  pxar::Encoder::Sink payload_sink;
+  std::string prelude;
+  if (options.split) {
+    catalog = nullptr;  // PBS keeps no catalog for split archives
+    payload = std::make_unique<ChunkedStreamWriter>(writer, Chunker::kDefaultAverage);
+    payload_sink = [&](ByteView b) { payload->Write(b); };
+    if (!options.excludes.empty()) {
+      std::string patterns;
+      for (const std::string& p : options.excludes) patterns += p + "\n";
+      prelude = nlohmann::json{{"exclude-patterns", patterns}}.dump();
+    }
+  }
   pxar::Encoder encoder([&](ByteView b) { stream.Write(b); },
-                        ReadFileMetadata(AT_FDCWD, source.string(), root.get(), st, source.string()));
+                        ReadFileMetadata(AT_FDCWD, source.string(), root.get(), st, source.string()), payload_sink,
+                        prelude);
   if (catalog) catalog->StartDirectory(archive_name + ".didx");
   TreeEncoder tree(encoder, catalog, source, options);
   tree.EncodeChildren(root.get(), "", st.st_dev);
   encoder.Finish();
   if (catalog) catalog->EndDirectory();
-  stream.Finish(archive_name + ".didx");
+  if (options.split) {
+    const std::string stem = archive_name.ends_with(".pxar") ? archive_name.substr(0, archive_name.size() - 5) : archive_name;
+    stream.Finish(stem + ".mpxar.didx");
+    payload->Finish(stem + ".ppxar.didx");
+  } else {
+    stream.Finish(archive_name + ".didx");
+  }
   return tree.stats();
 }
 

@@ -1,9 +1,10 @@
 // Backs up a directory tree as a pxar archive (format version 1, `<name>.didx`, spec
-// pxar-format.md §9) chunked with the PBS dynamic chunker, and records its tree in the
-// snapshot catalog, as proxmox-backup-client does: children sorted by name bytes, hardlinks
+// pxar-format.md §9; or split, version 2: `<stem>.mpxar.didx` + `<stem>.ppxar.didx`) chunked
+// with the PBS dynamic chunker, and records a v1 tree in the snapshot catalog, as
+// proxmox-backup-client does: children sorted by name bytes, hardlinks
 // for files with more than one link, other file systems below the root kept as empty
 // directories, `.pxarexclude` files and `--exclude` patterns honoured (and the latter
-// stored as `.pxarexclude-cli` in the root).
+// stored as `.pxarexclude-cli` in the root, or in the PRELUDE of a split archive).
 #pragma once
 
 #include <cstdint>
@@ -25,6 +26,7 @@ struct DirBackupStats {
 
 struct DirBackupOptions {
   std::vector<std::string> excludes;  // patterns as for ExcludeList, relative to the root
+  bool split = false;                 // format version 2 (no catalog entry then)
   // Called after every file with the totals so far.
   std::function<void(const DirBackupStats&)> progress;
 };

@@ -58,6 +58,20 @@ TEST_F(RestoreTest, RichTreeWithAllMetadata) {
   EXPECT_EQ(DescribeTree(target), DescribeTree(src_));
 }
 
+TEST_F(RestoreTest, SplitArchiveRoundTrip) {
+  src_ = tmp_ / "src";
+  fsys::create_directory(src_);
+  MakeRichTree(src_, 100);
+  Cairn({"backup", "dir", store_, "--id", "files", "--backup-time", kTime, "--split", "root.pxar=" + src_.string()});
+  std::string files = Cairn({"ls", store_, kSnapshot}).out;
+  EXPECT_NE(files.find("root.mpxar.didx"), std::string::npos) << files;
+  EXPECT_NE(files.find("root.ppxar.didx"), std::string::npos) << files;
+  EXPECT_EQ(files.find("catalog.pcat1"), std::string::npos) << files;
+  const fsys::path target = tmp_ / "restored";
+  Cairn({"restore", store_, kSnapshot, "root.pxar", target.string()});
+  EXPECT_EQ(DescribeTree(target), DescribeTree(src_));
+}
+
 TEST_F(RestoreTest, SubtreePatternsAndNoOwner) {
   BackUpRichTree();
   const fsys::path target = tmp_ / "etc";

@@ -8,6 +8,7 @@
 #include "core/pxar/encoder.h"
 #include "core/util/error.h"
 #include "tests/pxar/memory_source.h"
+#include "tests/pxar/spec_vectors.h"
 #include "tests/test_support.h"
 
 namespace cairn::pxar {
@@ -201,6 +202,25 @@ TEST(PxarAccessor, ErrorsNameArchiveAndOffset) {
     EXPECT_EQ(std::string(e.what()), "ds/host/x/2024-01-01T00:00:00Z/root.pxar.didx: pxar offset " +
                                           std::to_string(data.size() - 24) + ": missing goodbye tail marker");
   }
+}
+
+// The spec's v2 worked example (§4): root with file a ("hi") and hardlink b -> a, split into
+// .mpxar (with a PRELUDE) and .ppxar.
+TEST(PxarAccessor, ReadsTheSpecsSplitArchive) {
+  test::MemorySource meta(test::Hex(test::kSplitExampleMeta));
+  test::MemorySource payload(test::Hex(test::kSplitExamplePayload));
+  Accessor acc(meta, &payload, "split.mpxar");
+  EXPECT_EQ(acc.Root().meta.stat.mode, uint64_t{S_IFDIR | 0755});
+  std::optional<Entry> a = acc.LookupPath("a");
+  std::optional<Entry> b = acc.LookupPath("b");
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(b->hardlink_path, "a");
+  EXPECT_EQ(b->entry_start, a->entry_start);
+  uint8_t buf[4];
+  ASSERT_EQ(acc.ReadFile(*b, 0, buf), 2u);
+  EXPECT_EQ(buf[0], 'h');
+  EXPECT_EQ(buf[1], 'i');
+  EXPECT_THROW(Accessor(meta, nullptr, "split.mpxar"), Error);
 }
 
 }  // namespace

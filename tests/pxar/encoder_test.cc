@@ -6,6 +6,7 @@
 #include <numeric>
 
 #include "core/util/error.h"
+#include "tests/pxar/spec_vectors.h"
 #include "tests/test_support.h"
 
 namespace cairn::pxar {
@@ -78,6 +79,19 @@ TEST(PxarEncoder, OneFileIsTheSpecsWorkedExample) {
                      "0000000000000000 0000000000000000 251a7c0b1b7a1428 1200000000000000 6869"
                      "1d73d542a64fec2f 4000000000000000 cf7b2c7c06e9260c 5c00000000000000 5c00000000000000"
                      "55153e755bed5eef 9400000000000000 4000000000000000"));
+}
+
+TEST(PxarEncoder, SplitArchiveIsTheSpecsWorkedExample) {
+  Bytes meta, payload;
+  Encoder enc([&](ByteView b) { meta.insert(meta.end(), b.begin(), b.end()); }, Meta(S_IFDIR | 0755),
+              [&](ByteView b) { payload.insert(payload.end(), b.begin(), b.end()); }, "P");
+  uint64_t a = enc.BeginFile("a", Meta(S_IFREG | 0644), 2);
+  enc.WriteFileData(AsBytes("hi"));
+  enc.EndFile();
+  enc.AddHardlink("b", "a", a);
+  enc.Finish();
+  EXPECT_EQ(meta, test::Hex(test::kSplitExampleMeta));
+  EXPECT_EQ(payload, test::Hex(test::kSplitExamplePayload));
 }
 
 TEST(PxarEncoder, RefusesMisuse) {
