@@ -72,6 +72,38 @@ TEST_F(RestoreTest, SplitArchiveRoundTrip) {
   EXPECT_EQ(DescribeTree(target), DescribeTree(src_));
 }
 
+// A sparse 3 GiB file streams through backup and restore (nothing holds it whole) and comes
+// back sparse with the same bytes at both ends.
+TEST_F(RestoreTest, SparseMultiGiBFile) {
+  src_ = tmp_ / "src";
+  fsys::create_directory(src_);
+  const uint64_t size = 3ull << 30;
+  {
+    std::FILE* f = std::fopen((src_ / "sparse").c_str(), "wb");
+    ASSERT_NE(f, nullptr);
+    std::fputs("head", f);
+    std::fseek(f, static_cast<long>(size - 4), SEEK_SET);
+    std::fputs("tail", f);
+    std::fclose(f);
+  }
+  Cairn({"backup", "dir", store_, "--id", "files", "--backup-time", kTime, "root.pxar=" + src_.string()});
+  const fsys::path target = tmp_ / "restored";
+  Cairn({"restore", store_, kSnapshot, "root.pxar", target.string()});
+  struct stat st;
+  ASSERT_EQ(::stat((target / "sparse").c_str(), &st), 0);
+  EXPECT_EQ(static_cast<uint64_t>(st.st_size), size);
+  EXPECT_LT(st.st_blocks * 512, 64 << 20);  // holes stay holes
+  std::FILE* f = std::fopen((target / "sparse").c_str(), "rb");
+  ASSERT_NE(f, nullptr);
+  char head[5] = {}, tail[5] = {};
+  ASSERT_EQ(std::fread(head, 1, 4, f), 4u);
+  std::fseek(f, static_cast<long>(size - 4), SEEK_SET);
+  ASSERT_EQ(std::fread(tail, 1, 4, f), 4u);
+  std::fclose(f);
+  EXPECT_STREQ(head, "head");
+  EXPECT_STREQ(tail, "tail");
+}
+
 TEST_F(RestoreTest, SubtreePatternsAndNoOwner) {
   BackUpRichTree();
   const fsys::path target = tmp_ / "etc";
