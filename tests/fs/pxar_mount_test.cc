@@ -85,5 +85,19 @@ TEST_F(PxarMountTest, TreeMatchesTheSourceWithAllMetadata) {
   Unmount();
 }
 
+// A split (v2) archive shows as one root.pxar directory with the same tree.
+TEST_F(PxarMountTest, SplitArchiveMatchesTheSource) {
+  const fsys::path small = tmp_ / "small";
+  fsys::create_directory(small);
+  MakeRichTree(small, 50);
+  Cairn({"backup", "dir", store_, "--id", "split", "--backup-time", kTime, "--split", "root.pxar=" + small.string()});
+  Mount();
+  const fsys::path root = mnt_ / "host" / "split" / kTime / "root.pxar";
+  ASSERT_TRUE(fsys::is_directory(root)) << MountLog();
+  ExpectNoDifferences(small, root);
+  EXPECT_EQ(DescribeTree(root), DescribeTree(small));
+  Unmount();
+}
+
 }  // namespace
 }  // namespace cairn::test
