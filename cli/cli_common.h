@@ -25,13 +25,14 @@ enum ExitCode : int {
   kExitIo = 6,           // the operating system failed an operation
   kExitBusy = 7,         // locked by PBS (backup, prune, GC) or another cairn
   kExitUnsupported = 8,  // valid but unsupported (e.g. datastore offline)
+  kExitSkipped = 9,      // restore: some entries were refused or failed (listed on stderr)
 };
 
 int ExitCodeFor(ErrorKind kind);
 
 inline constexpr char kExitCodeHelp[] =
     "Exit codes: 0 ok, 1 damage found by verify, 2 usage error, 3 not found, 4 corrupt data,\n"
-    "5 key/password error, 6 I/O error, 7 locked (busy), 8 unsupported.";
+    "5 key/password error, 6 I/O error, 7 locked (busy), 8 unsupported, 9 restore skipped entries.";
 
 // --keyfile and --password-fd, added to every command that reads or writes backup data.
 struct KeyOptions {

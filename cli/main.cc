@@ -53,6 +53,7 @@ int main(int argc, char** argv) {
   cli::RegisterBenchCommand(app, context);
   cli::RegisterMountCommand(app, context);
   cli::RegisterNbdCommand(app, context);
+  cli::RegisterRestoreCommand(app, context);
 
   try {
     std::vector<std::string> arguments = CairnArguments(argc, argv);

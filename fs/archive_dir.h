@@ -1,21 +1,38 @@
-// A file archive (`root.pxar`) as a directory. Its contents arrive with the pxar reader;
-// until then it is an empty directory, so that the tree already has its final shape.
+// A file archive (`root.pxar`, stored as root.pxar.didx or as the split pair
+// root.mpxar.didx + root.ppxar.didx) as a directory whose tree mirrors the archive (see
+// pxar_node.h). The archive is opened on first use and stays open while the kernel knows
+// this node or any node below it.
 #pragma once
 
+#include <memory>
+#include <mutex>
+
 #include "fs/node.h"
+#include "fs/pxar_node.h"
 
 namespace cairn::fs {
 
 class ArchiveDir : public Node {
  public:
-  ArchiveDir(const FsContext& context, std::string path, int64_t backup_time);
+  // `stored`: the index file name from the manifest.
+  ArchiveDir(const FsContext& context, std::string path, Snapshot snapshot, std::string stored);
 
-  NodeAttr Attr() override { return NodeAttr{NodeType::kDirectory, 0, backup_time_, 0}; }
-  std::shared_ptr<Node> Lookup(std::string_view) override { return nullptr; }
-  std::vector<DirEntry> List() override { return {}; }
+  // The root's stored metadata; a plain directory when the archive cannot be opened (e.g.
+  // encrypted and no key), so that listing the snapshot still works.
+  NodeAttr Attr() override;
+  std::shared_ptr<Node> Lookup(std::string_view name) override { return Root().Lookup(name); }
+  std::vector<DirEntry> List() override { return Root().List(); }
+  std::vector<std::string> ListXattrs() override { return Root().ListXattrs(); }
+  std::optional<std::string> GetXattr(std::string_view name) override { return Root().GetXattr(name); }
 
  private:
-  const int64_t backup_time_;
+  // The archive's root, opening the archive the first time. Throws Error.
+  PxarNode& Root();
+
+  const Snapshot snapshot_;
+  const std::string stored_;
+  std::mutex mu_;
+  std::shared_ptr<PxarNode> root_;  // guarded by mu_
 };
 
 }  // namespace cairn::fs

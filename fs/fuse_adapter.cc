@@ -46,13 +46,17 @@ struct stat StatOf(const FsContext& context, uint64_t ino, const NodeAttr& attr)
     case NodeType::kDirectory: st.st_mode = S_IFDIR | 0555; st.st_nlink = 2; break;
     case NodeType::kFile: st.st_mode = S_IFREG | 0444; st.st_nlink = 1; break;
     case NodeType::kSymlink: st.st_mode = S_IFLNK | 0777; st.st_nlink = 1; break;
+    case NodeType::kOther: st.st_nlink = 1; break;
   }
-  st.st_uid = context.uid;
-  st.st_gid = context.gid;
+  if (attr.mode != 0) st.st_mode = attr.mode;
+  st.st_uid = attr.uid.value_or(context.uid);
+  st.st_gid = attr.gid.value_or(context.gid);
+  st.st_rdev = attr.rdev;
   st.st_size = static_cast<off_t>(attr.size);
   st.st_blocks = static_cast<blkcnt_t>(attr.blocks != 0 ? attr.blocks : (attr.size + 511) / 512);
   st.st_blksize = kPreferredIo;
   st.st_atim.tv_sec = st.st_mtim.tv_sec = st.st_ctim.tv_sec = attr.mtime;
+  st.st_atim.tv_nsec = st.st_mtim.tv_nsec = st.st_ctim.tv_nsec = attr.mtime_nsec;
   return st;
 }
 
@@ -173,7 +177,7 @@ void ReadDir(fuse_req_t req, fuse_ino_t, size_t size, off_t offset, fuse_file_in
       struct stat st;
       std::memset(&st, 0, sizeof st);
       st.st_ino = entry.ino;
-      st.st_mode = entry.type == NodeType::kDirectory ? S_IFDIR : entry.type == NodeType::kFile ? S_IFREG : S_IFLNK;
+      st.st_mode = ModeOfType(entry.type, entry.mode);
       size_t need = fuse_add_direntry(req, buffer.data() + used, size - used, entry.name.c_str(), &st,
                                       static_cast<off_t>(i + 1));
       if (need > size - used) break;
@@ -186,6 +190,39 @@ void ReadDir(fuse_req_t req, fuse_ino_t, size_t size, off_t offset, fuse_file_in
 void ReleaseDir(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
   AdapterOf(req).ReleaseListing(fi->fh);
   fuse_reply_err(req, 0);
+}
+
+// The xattr protocol: size 0 asks for the length, else the value must fit in `size`.
+void ReplyXattr(fuse_req_t req, const std::string& value, size_t size) {
+  if (size == 0) {
+    fuse_reply_xattr(req, value.size());
+  } else if (value.size() > size) {
+    fuse_reply_err(req, ERANGE);
+  } else {
+    fuse_reply_buf(req, value.data(), value.size());
+  }
+}
+
+void GetXattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size) {
+  Serve(req, "getxattr", [&] {
+    std::optional<std::string> value = AdapterOf(req).Get(ino)->GetXattr(name);
+    if (!value) {
+      fuse_reply_err(req, ENODATA);
+      return;
+    }
+    ReplyXattr(req, *value, size);
+  });
+}
+
+void ListXattr(fuse_req_t req, fuse_ino_t ino, size_t size) {
+  Serve(req, "listxattr", [&] {
+    std::string names;
+    for (const std::string& name : AdapterOf(req).Get(ino)->ListXattrs()) {
+      names += name;
+      names += '\0';
+    }
+    ReplyXattr(req, names, size);
+  });
 }
 
 void StatFs(fuse_req_t req, fuse_ino_t) {
@@ -246,6 +283,8 @@ fuse_lowlevel_ops MakeOperations() {
   ops.write = Write;
   ops.create = Create;
   ops.setxattr = SetXattr;
+  ops.getxattr = GetXattr;
+  ops.listxattr = ListXattr;
   ops.removexattr = RemoveXattr;
   ops.fallocate = Fallocate;
   return ops;

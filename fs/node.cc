@@ -32,9 +32,21 @@ std::string Node::ChildPath(std::string_view name) const {
   return path_.empty() ? std::string(name) : path_ + "/" + std::string(name);
 }
 
+uint64_t Node::InodeOf(const std::string& path) const { return InodeFor(context_, path); }
+
 DirEntry Node::ChildEntry(std::string name, NodeType type) const {
   uint64_t ino = InodeFor(context_, ChildPath(name));
   return DirEntry{std::move(name), ino, type};
+}
+
+mode_t ModeOfType(NodeType type, uint32_t mode) {
+  switch (type) {
+    case NodeType::kDirectory: return S_IFDIR;
+    case NodeType::kFile: return S_IFREG;
+    case NodeType::kSymlink: return S_IFLNK;
+    case NodeType::kOther: return mode & S_IFMT;
+  }
+  return 0;
 }
 
 int64_t DirectoryMtime(const std::filesystem::path& dir) {

@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -41,19 +42,31 @@ struct FsContext {
   int64_t mount_time = 0;     // mtime of nodes that have no time of their own
 };
 
-enum class NodeType { kDirectory, kFile, kSymlink };
+// kOther: devices, FIFOs and sockets (of file archives); NodeAttr::mode says which.
+enum class NodeType { kDirectory, kFile, kSymlink, kOther };
 
 struct NodeAttr {
   NodeType type = NodeType::kDirectory;
   uint64_t size = 0;    // bytes (files), target length (links), 0 for directories
   int64_t mtime = 0;    // epoch seconds
   uint64_t blocks = 0;  // 512-byte blocks; 0 means "size rounded up"
+  // Nodes from file archives report their stored metadata; 0 / nullopt: the mount's defaults
+  // (read-only modes by type, the mount's owner, whole-second times).
+  uint32_t mode = 0;              // full st_mode
+  std::optional<uint32_t> uid = std::nullopt;
+  std::optional<uint32_t> gid = std::nullopt;
+  uint32_t mtime_nsec = 0;
+  uint64_t rdev = 0;
 };
+
+// The d_type-style mode bits of a listing entry.
+mode_t ModeOfType(NodeType type, uint32_t mode);
 
 struct DirEntry {
   std::string name;
   uint64_t ino;
   NodeType type;
+  uint32_t mode = 0;  // full st_mode when known (kOther needs it)
 };
 
 // One open() of a file node. The adapter keeps it until release().
@@ -92,6 +105,9 @@ class Node {
   virtual std::unique_ptr<OpenFile> Open();
   // Symlinks: the target.
   virtual std::string ReadLink();
+  // Extended attribute names, and the value of one (nullopt when absent). None by default.
+  virtual std::vector<std::string> ListXattrs() { return {}; }
+  virtual std::optional<std::string> GetXattr(std::string_view) { return std::nullopt; }
 
  protected:
   // `ino` 0: derive it from the path.
@@ -101,6 +117,8 @@ class Node {
   // The mount-relative path of child `name`, and a directory entry for it.
   std::string ChildPath(std::string_view name) const;
   DirEntry ChildEntry(std::string name, NodeType type) const;
+  // The inode number of the node at mount path `path`.
+  uint64_t InodeOf(const std::string& path) const;
 
   const FsContext& context_;
   const std::string path_;  // below the mount point

@@ -65,7 +65,7 @@ std::shared_ptr<Node> SnapshotDir::Lookup(std::string_view name) {
     switch (entry.kind) {
       case Kind::kImage: return std::make_shared<ImageFile>(context_, path, snapshot_, entry.stored, entry.size);
       case Kind::kBlob: return std::make_shared<BlobFile>(context_, path, snapshot_, entry.stored, entry.size);
-      case Kind::kArchive: return std::make_shared<ArchiveDir>(context_, path, snapshot_.time);
+      case Kind::kArchive: return std::make_shared<ArchiveDir>(context_, path, snapshot_, entry.stored);
       case Kind::kIndexJson: return std::make_shared<IndexJsonFile>(context_, path, snapshot_);
     }
   }

@@ -8,7 +8,6 @@
 namespace cairn {
 namespace {
 
-constexpr std::array<uint8_t, 8> kCatalogMagic = {0x91, 0xfd, 0x60, 0xf9, 0xc4, 0x67, 0x58, 0xd5};
 constexpr size_t kMaxNameLength = 4096;
 
 [[noreturn]] void Corrupt(const std::string& what, uint64_t offset) {

@@ -7,6 +7,7 @@
 //                                            | 'f': varint size, varint-i64 mtime
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -14,6 +15,9 @@
 #include "core/util/bytes.h"
 
 namespace cairn {
+
+// The first 8 bytes of SHA-256("Proxmox Backup Catalog file v1.0").
+inline constexpr std::array<uint8_t, 8> kCatalogMagic = {0x91, 0xfd, 0x60, 0xf9, 0xc4, 0x67, 0x58, 0xd5};
 
 enum class CatalogEntryType : uint8_t {
   kDirectory = 'd',

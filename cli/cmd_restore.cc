@@ -1,0 +1,98 @@
+// cairn restore DATASTORE SNAPSHOT ARCHIVE[/PATH] TARGET: extract files of a pxar archive
+// with their metadata; hostile entries are refused and reported, the rest goes on.
+#include <iostream>
+
+#include "cli/cli_common.h"
+#include "cli/commands.h"
+#include "cli/progress.h"
+#include "core/pxar/accessor.h"
+#include "core/read/archive_reader.h"
+#include "core/restore/extractor.h"
+#include "core/store/snapshot_reader.h"
+
+namespace cairn::cli {
+namespace {
+
+struct RestoreCommandOptions {
+  std::string datastore;
+  std::string snapshot;
+  std::string archive;  // ARCHIVE[/PATH]
+  std::string target;
+  KeyOptions key;
+  std::string cache_size = "256M";
+  size_t readahead = kDefaultReadahead;
+  RestoreOptions restore;
+  bool no_owner = false, no_xattrs = false, no_acls = false;
+};
+
+// The stored index names of file archive `name` ("root.pxar"): {root.pxar.didx, ""} or the
+// split pair {root.mpxar.didx, root.ppxar.didx}.
+std::pair<std::string, std::string> ArchiveFiles(const SnapshotReader& reader, std::string name) {
+  if (name.ends_with(".didx")) name.resize(name.size() - 5);
+  if (name.ends_with(".mpxar")) name = name.substr(0, name.size() - 6) + ".pxar";
+  if (!name.ends_with(".pxar")) name += ".pxar";
+  const std::string stem = name.substr(0, name.size() - 5);
+  for (const ManifestFile& f : reader.manifest().files()) {
+    if (f.filename == name + ".didx") return {f.filename, ""};
+    if (f.filename == stem + ".mpxar.didx") return {f.filename, stem + ".ppxar.didx"};
+  }
+  throw Error(ErrorKind::kNotFound, reader.Describe(name) + ": no such file archive in the snapshot");
+}
+
+void RunRestore(RestoreCommandOptions& o, const CommandContext& context) {
+  o.restore.owner = !o.no_owner;
+  o.restore.xattrs = !o.no_xattrs;
+  o.restore.acls = !o.no_acls;
+  Datastore ds = OpenDatastore(o.datastore);
+  std::unique_ptr<CryptConfig> crypt = LoadKey(o.key);
+  Snapshot snapshot = ds.ResolveSnapshot(ParseDatastorePath(o.snapshot));
+  SnapshotReader reader(ds, snapshot, crypt.get());
+  size_t slash = o.archive.find('/');
+  std::string path = slash == std::string::npos ? "" : o.archive.substr(slash + 1);
+  auto [meta_file, payload_file] = ArchiveFiles(reader, o.archive.substr(0, slash));
+
+  ChunkCache cache({.budget = ParseByteSize(o.cache_size)});
+  std::unique_ptr<IndexReader> archive = OpenArchiveReader(reader, meta_file, cache, ReadOptions{o.readahead});
+  std::unique_ptr<IndexReader> payload;
+  if (!payload_file.empty()) payload = OpenArchiveReader(reader, payload_file, cache, ReadOptions{o.readahead});
+  pxar::Accessor accessor(*archive, payload.get(), archive->description());
+
+  Progress progress("restore", payload ? payload->size() : archive->size(), !*context.quiet);
+  RestoreCallbacks callbacks;
+  callbacks.warn = [](const std::string& message) { std::cerr << "skipped: " << message << "\n"; };
+  callbacks.progress = [&](const RestoreStats& stats) { progress.Update(stats.bytes); };
+  RestoreStats stats = Restore(accessor, path, o.target, o.restore, callbacks);
+  if (!*context.quiet) {
+    std::cerr << "restored " << stats.entries << " entries, " << HumanSize(stats.bytes) << "\n";
+  }
+  if (stats.skipped) {
+    std::cerr << stats.skipped << " entries skipped\n";
+    throw ExitStatus{kExitSkipped};
+  }
+}
+
+}  // namespace
+
+void RegisterRestoreCommand(CLI::App& app, CommandContext& context) {
+  auto o = std::make_shared<RestoreCommandOptions>();
+  CLI::App* cmd = app.add_subcommand("restore", "Extract files of a pxar archive (root.pxar[/PATH]) with their metadata");
+  cmd->add_option("DATASTORE", o->datastore, "datastore directory or PBS datastore name")->required();
+  cmd->add_option("SNAPSHOT", o->snapshot, "[ns/NS/...]TYPE/ID/TIME (or TYPE/ID/latest)")->required();
+  cmd->add_option("ARCHIVE", o->archive, "file archive, optionally with a path inside it: root.pxar/etc")->required();
+  cmd->add_option("TARGET", o->target, "directory to restore into (created if missing)")->required();
+  cmd->add_option("--include", o->restore.includes, "restore only paths matching this glob (repeatable)");
+  cmd->add_option("--exclude", o->restore.excludes, "do not restore paths matching this glob (repeatable)");
+  cmd->add_flag("--no-owner", o->no_owner, "do not restore owners (files belong to the caller)");
+  cmd->add_flag("--no-xattrs", o->no_xattrs, "do not restore extended attributes and file capabilities");
+  cmd->add_flag("--no-acls", o->no_acls, "do not restore POSIX ACLs");
+  cmd->add_flag("--overwrite", o->restore.overwrite, "replace existing files (directories are always merged)");
+  AddKeyOptions(cmd, o->key);
+  cmd->add_option("--cache-size", o->cache_size, "chunk cache budget in bytes, e.g. 256M (default)");
+  cmd->add_option("--readahead", o->readahead, "chunks fetched ahead while reading (default 16, 0: none)");
+  cmd->footer(std::string(kExitCodeHelp) +
+              "\nEntries that would leave TARGET (names with '/', '.', '..'; symlinks pointing outside;\n"
+              "hardlinks outside the archive) are refused and listed on stderr; the exit code is then 9.");
+  cmd->callback([o, &context] { RunRestore(*o, context); });
+}
+
+}  // namespace cairn::cli

@@ -1,0 +1,69 @@
+// Random access to a pxar archive (spec §3.6, §4, §5): opens the root from the goodbye tail
+// at the end of the archive and finds a directory's children through its goodbye table, so
+// opening a path reads a few items per component and never scans the archive. File contents
+// are read straight from the archive (v1) or the payload stream (v2) at the given range.
+//
+// Thread-safe: every call works on its own cursor, the sources are thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/pxar/decoder.h"
+#include "core/read/block_source.h"
+
+namespace cairn::pxar {
+
+class Accessor {
+ public:
+  // `archive` is a unified .pxar or, with `payload`, the .mpxar of a split archive; both must
+  // outlive the accessor. `description` names the archive in errors. Checks the root's tail
+  // and format version; throws Error(kCorrupt).
+  Accessor(BlockSource& archive, BlockSource* payload, std::string description);
+
+  const std::string& description() const { return description_; }
+  bool split() const { return payload_ != nullptr; }
+
+  // The root directory (name "").
+  Entry Root() const;
+  // The children of directory `dir`, in goodbye-table order. Calls `visit` for each when
+  // given (then returns an empty vector), so huge directories need not be held at once.
+  // A child that fails to decode throws, or, with `on_bad_child`, is reported there and
+  // skipped (restore refuses hostile entries and goes on).
+  std::vector<Entry> List(const Entry& dir, const std::function<void(Entry&&)>& visit = {},
+                          const std::function<void(const Error&)>& on_bad_child = {}) const;
+  // The child of `dir` named `name`, or nullopt.
+  std::optional<Entry> Lookup(const Entry& dir, std::string_view name) const;
+  // The entry at `path` ("a/b/c", "" or "/" for the root; '/' separated, empty components
+  // ignored), or nullopt when a component is missing or not a directory.
+  std::optional<Entry> LookupPath(std::string_view path) const;
+
+  // Reads file contents at `offset` into `out`; returns the bytes read (short only at the
+  // end of the file). REQUIRES file.kind == kFile.
+  size_t ReadFile(const Entry& file, uint64_t offset, std::span<uint8_t> out) const;
+
+ private:
+  struct Table {
+    uint64_t goodbye_start;
+    uint64_t dir_entry_start;
+    uint64_t count;  // records before the tail
+  };
+  Table ReadTable(ItemCursor& cursor, uint64_t dir_end) const;
+  // Decodes the child of `table` described by goodbye record (offset, size).
+  Entry DecodeChild(ItemCursor& cursor, const Table& table, uint64_t rec_offset, uint64_t rec_size) const;
+  Entry ResolveHardlink(ItemCursor& cursor, uint64_t filename_start, uint64_t hardlink_at, uint64_t limit) const;
+  // Checks the PAYLOAD header a PAYLOAD_REF points at and moves content_offset to the data.
+  void CheckPayload(Entry& e) const;
+
+  BlockSource& archive_;
+  BlockSource* payload_;        // null for unified archives
+  const std::string description_;
+  std::string payload_description_;
+};
+
+}  // namespace cairn::pxar

@@ -1,0 +1,32 @@
+// One opened file archive of a snapshot, shared by all nodes of its tree: the snapshot
+// reader (holding the snapshot's shared lock, spec §9.4, while any node of the tree is known
+// to the kernel), the stream readers over the .pxar.didx (or .mpxar.didx + .ppxar.didx)
+// through the process's ChunkCache, and the random-access pxar accessor over them.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "core/pxar/accessor.h"
+#include "core/read/index_reader.h"
+#include "core/store/snapshot_reader.h"
+#include "fs/node.h"
+
+namespace cairn::fs {
+
+class PxarArchive {
+ public:
+  // `stored`: "root.pxar.didx" or "root.mpxar.didx" (the .ppxar.didx is found by name).
+  // Throws Error as SnapshotReader and pxar::Accessor do.
+  PxarArchive(const FsContext& context, const Snapshot& snapshot, const std::string& stored);
+
+  const pxar::Accessor& accessor() const { return *accessor_; }
+
+ private:
+  std::unique_ptr<SnapshotReader> snapshot_;
+  std::unique_ptr<IndexReader> archive_;
+  std::unique_ptr<IndexReader> payload_;  // split archives only
+  std::unique_ptr<pxar::Accessor> accessor_;
+};
+
+}  // namespace cairn::fs

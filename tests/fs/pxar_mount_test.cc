@@ -1,0 +1,103 @@
+// File archives through the kernel: a rich tree backed up with `cairn backup dir`, mounted,
+// and compared with the source with diff, stat, getfattr and getfacl.
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include "tests/fs/mount_fixture.h"
+#include "tests/pxar/rich_tree.h"
+
+namespace cairn::test {
+namespace {
+
+namespace fsys = std::filesystem;
+
+constexpr char kTime[] = "2024-05-01T10:00:00Z";
+
+// The per-file blocks (separated by blank lines) of a recursive getfattr/getfacl run on
+// `root`, with the root path taken out and sorted, so that trees listed in different
+// directory orders compare.
+std::vector<std::string> ToolOutput(const std::vector<std::string>& argv, const fsys::path& root) {
+  CommandResult r = RunProgram(argv);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::string out = r.out;
+  const std::string prefix = root.string();
+  for (size_t at; (at = out.find(prefix)) != std::string::npos;) out.erase(at, prefix.size());
+  std::vector<std::string> blocks;
+  for (size_t at = 0; at < out.size();) {
+    size_t end = out.find("\n\n", at);
+    if (end == std::string::npos) end = out.size();
+    blocks.push_back(out.substr(at, end - at));
+    at = end + 2;
+  }
+  std::sort(blocks.begin(), blocks.end());
+  return blocks;
+}
+
+// diff -r reports special files it does not compare; everything else must be equal.
+void ExpectNoDifferences(const fsys::path& a, const fsys::path& b) {
+  CommandResult r = RunProgram({"diff", "-r", "--no-dereference", a.string(), b.string()});
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) {
+    bool special = false;
+    for (std::string kind : {"fifo", "socket", "character special file", "block special file"}) {
+      special |= line.find(" is a " + kind + " while file ") != std::string::npos && line.ends_with(" is a " + kind);
+    }
+    EXPECT_TRUE(special) << line;
+  }
+  EXPECT_LE(r.exit_code, 1) << r.err;
+}
+
+class PxarMountTest : public MountFixture {
+ protected:
+  void SetUp() override {
+    MountFixture::SetUp();
+    src_ = tmp_ / "src";
+    fsys::create_directory(src_);
+    MakeRichTree(src_);
+    Cairn({"backup", "dir", store_, "--id", "files", "--backup-time", kTime, "root.pxar=" + src_.string()});
+  }
+  fsys::path src_;
+};
+
+TEST_F(PxarMountTest, TreeMatchesTheSourceWithAllMetadata) {
+  Mount();
+  const fsys::path root = mnt_ / "host" / "files" / kTime / "root.pxar";
+  ASSERT_TRUE(fsys::is_directory(root)) << MountLog();
+  ExpectNoDifferences(src_, root);
+  EXPECT_EQ(DescribeTree(root), DescribeTree(src_));
+  EXPECT_EQ(ToolOutput({"getfattr", "-R", "-h", "-d", "-m", "-", "--absolute-names", root.string()}, root),
+            ToolOutput({"getfattr", "-R", "-h", "-d", "-m", "-", "--absolute-names", src_.string()}, src_));
+  EXPECT_EQ(ToolOutput({"getfacl", "-R", "-p", root.string()}, root),
+            ToolOutput({"getfacl", "-R", "-p", src_.string()}, src_));
+
+  struct stat a, b, root_stat, src_stat;
+  ASSERT_EQ(::stat((root / "etc/hosts").c_str(), &a), 0);
+  ASSERT_EQ(::stat((root / "etc/sub/hosts-again").c_str(), &b), 0);
+  EXPECT_EQ(a.st_ino, b.st_ino);  // hardlinks share the inode
+  ASSERT_EQ(::stat(root.c_str(), &root_stat), 0);
+  ASSERT_EQ(::stat(src_.c_str(), &src_stat), 0);
+  EXPECT_EQ(root_stat.st_mode, src_stat.st_mode);
+  EXPECT_EQ(root_stat.st_mtim.tv_nsec, src_stat.st_mtim.tv_nsec);
+  EXPECT_EQ(fsys::read_symlink(root / "dangling"), "missing/target");
+  Unmount();
+}
+
+// A split (v2) archive shows as one root.pxar directory with the same tree.
+TEST_F(PxarMountTest, SplitArchiveMatchesTheSource) {
+  const fsys::path small = tmp_ / "small";
+  fsys::create_directory(small);
+  MakeRichTree(small, 50);
+  Cairn({"backup", "dir", store_, "--id", "split", "--backup-time", kTime, "--split", "root.pxar=" + small.string()});
+  Mount();
+  const fsys::path root = mnt_ / "host" / "split" / kTime / "root.pxar";
+  ASSERT_TRUE(fsys::is_directory(root)) << MountLog();
+  ExpectNoDifferences(small, root);
+  EXPECT_EQ(DescribeTree(root), DescribeTree(small));
+  Unmount();
+}
+
+}  // namespace
+}  // namespace cairn::test
