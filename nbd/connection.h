@@ -16,6 +16,9 @@
 #include <boost/asio.hpp>
 #include <cstdint>
 #include <deque>
+#include <exception>
+#include <span>
+#include <vector>
 #include <memory>
 #include <string>
 
@@ -62,6 +65,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
     uint64_t offset;
     uint32_t length;
   };
+  // A range of a READ: known zeros, data, or data whose read failed with `error`.
+  struct ReadPiece {
+    uint64_t offset;
+    uint64_t length;
+    bool zero;
+    std::exception_ptr error;
+  };
   struct QueuedReply {
     Reply reply;
     uint64_t reserved;  // READ bytes counted against max_inflight_bytes
@@ -90,7 +100,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Dispatch(const Request& request);
   // Runs on a worker thread: only reads state that is fixed once transmission started.
   Reply Execute(const Request& request) const;
+  // A chunk that cannot be read fails only its own range (spec §12 item 14): with
+  // structured replies the other ranges' data still goes out, followed by ERROR_OFFSET
+  // chunks; one log line per failed range names the export and the chunk.
   void ExecuteRead(const Request& request, Reply& reply) const;
+  // Reads the data pieces into `buffer` (which holds the request starting at `offset`) a
+  // block at a time; returns the pieces split at failures and merged elsewhere.
+  std::vector<ReadPiece> ReadPieces(std::vector<ReadPiece> pieces, uint64_t offset, std::span<uint8_t> buffer) const;
   void ExecuteBlockStatus(const Request& request, Reply& reply) const;
   void ExecuteCache(const Request& request) const;
   // An error reply in the form the command and negotiation call for.

@@ -81,4 +81,15 @@ void Reply::AppendError(uint32_t error, std::string_view message, bool done) {
   AddControlPiece(from);
 }
 
+void Reply::AppendErrorOffset(uint32_t error, std::string_view message, uint64_t offset, bool done) {
+  message = message.substr(0, std::min(message.size(), kMaxStringLength));
+  size_t from = control_.size();
+  AppendChunkHeader(done ? kReplyFlagDone : 0, kReplyTypeErrorOffset, static_cast<uint32_t>(14 + message.size()));
+  AppendBE<uint32_t>(control_, error);
+  AppendBE<uint16_t>(control_, static_cast<uint16_t>(message.size()));
+  AppendString(control_, message);
+  AppendBE<uint64_t>(control_, offset);
+  AddControlPiece(from);
+}
+
 }  // namespace cairn::nbd

@@ -40,6 +40,9 @@ class Reply {
   void AppendBlockStatus(uint32_t context_id, std::span<const std::pair<uint32_t, uint32_t>> extents, bool done);
   // NBD_REPLY_TYPE_ERROR; the message is cut to the protocol's string limit.
   void AppendError(uint32_t error, std::string_view message, bool done);
+  // NBD_REPLY_TYPE_ERROR_OFFSET: the read failed at byte `offset`; other chunks may still
+  // carry good data for the rest of the request. Never mixed with AppendError in one reply.
+  void AppendErrorOffset(uint32_t error, std::string_view message, uint64_t offset, bool done);
 
   uint64_t cookie() const { return cookie_; }
   const std::vector<Piece>& pieces() const { return pieces_; }

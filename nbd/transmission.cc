@@ -151,32 +151,84 @@ void Connection::ExecuteRead(const Request& request, Reply& reply) const {
   const uint64_t offset = request.offset;
   const size_t length = request.length;
   std::span<uint8_t> buffer = reply.AllocateData(length);
-  auto read = [&](uint64_t at, std::span<uint8_t> out) {
-    if (source_->Read(at, out) != out.size()) throw Error(ErrorKind::kIo, "short read from the export");
-  };
-  if (!structured_ || (request.flags & kCmdFlagDf) != 0) {
-    // One piece of data: zeros written out (the DF flag and simple replies ask for that).
-    read(offset, buffer);
-    if (structured_) reply.AppendOffsetData(offset, 0, length, true);
+  const bool df = (request.flags & kCmdFlagDf) != 0;
+  // Without structured replies or with DF the zeros are written out as one piece of data;
+  // otherwise zero extents cost 12 bytes on the wire (OFFSET_HOLE).
+  std::vector<ReadPiece> pieces;
+  if (!structured_ || df) {
+    pieces.push_back({offset, length, false, nullptr});
+  } else {
+    for (const Extent& e : source_->Extents(offset, length)) pieces.push_back({e.offset, e.length, e.zero, nullptr});
+    uint64_t covered = 0;
+    for (const ReadPiece& p : pieces) {
+      if (p.offset != offset + covered) throw Error(ErrorKind::kIo, "extents of the export do not tile the read");
+      covered += p.length;
+    }
+    if (covered != length) throw Error(ErrorKind::kIo, "extents of the export do not cover the read");
+  }
+  pieces = ReadPieces(std::move(pieces), offset, buffer);
+
+  const auto failed = [](const ReadPiece& p) { return p.error != nullptr; };
+  const size_t failures = static_cast<size_t>(std::count_if(pieces.begin(), pieces.end(), failed));
+  if (!structured_) {
+    // A simple reply cannot carry part of the data: the whole request fails.
+    if (failures > 0) reply.AppendSimple(NbdErrorFor(std::find_if(pieces.begin(), pieces.end(), failed)->error));
     else reply.AppendSimple(0, length);
     return;
   }
-  // Data extents are read before any chunk is built: a failure then yields one error chunk
-  // instead of a partial reply. Zero extents cost 12 bytes on the wire (OFFSET_HOLE).
-  std::vector<Extent> extents = source_->Extents(offset, length);
-  uint64_t covered = 0;
-  for (const Extent& e : extents) {
-    if (e.offset != offset + covered) throw Error(ErrorKind::kIo, "extents of the export do not tile the read");
-    if (!e.zero) read(e.offset, buffer.subspan(e.offset - offset, e.length));
-    covered += e.length;
+  // Good content first, then one ERROR_OFFSET per failed range (spec §6.1: content covering
+  // an error offset is never sent; the error chunks name the first byte of each bad range).
+  // With DF at most one content chunk may go out: a partly failed DF read sends none.
+  const bool send_content = !df || failures == 0;
+  size_t left = send_content ? pieces.size() : failures;
+  for (const ReadPiece& p : pieces) {
+    if (failed(p) || !send_content) continue;
+    const bool done = --left == 0;
+    if (p.zero) reply.AppendOffsetHole(p.offset, static_cast<uint32_t>(p.length), done);
+    else reply.AppendOffsetData(p.offset, p.offset - offset, p.length, done);
   }
-  if (covered != length) throw Error(ErrorKind::kIo, "extents of the export do not cover the read");
-  for (size_t i = 0; i < extents.size(); ++i) {
-    const Extent& e = extents[i];
-    const bool last = i + 1 == extents.size();
-    if (e.zero) reply.AppendOffsetHole(e.offset, static_cast<uint32_t>(e.length), last);
-    else reply.AppendOffsetData(e.offset, e.offset - offset, e.length, last);
+  for (const ReadPiece& p : pieces) {
+    if (!failed(p)) continue;
+    reply.AppendErrorOffset(NbdErrorFor(p.error), ClientMessageFor(p.error), p.offset, --left == 0);
   }
+}
+
+std::vector<Connection::ReadPiece> Connection::ReadPieces(std::vector<ReadPiece> pieces, uint64_t offset,
+                                                          std::span<uint8_t> buffer) const {
+  // Data pieces are read a block (the image's chunk) at a time so that a bad chunk fails
+  // only its own range; good neighbours are merged back into one piece.
+  const uint64_t block = export_->preferred_block;
+  std::vector<ReadPiece> out;
+  auto append = [&out](const ReadPiece& p) {
+    ReadPiece* last = out.empty() ? nullptr : &out.back();
+    if (last != nullptr && last->error == nullptr && p.error == nullptr && last->zero == p.zero &&
+        last->offset + last->length == p.offset) {
+      last->length += p.length;
+    } else {
+      out.push_back(p);
+    }
+  };
+  for (const ReadPiece& piece : pieces) {
+    if (piece.zero) {
+      append(piece);
+      continue;
+    }
+    for (uint64_t at = piece.offset, end = piece.offset + piece.length; at < end;) {
+      const uint64_t n = std::min(end, (at / block + 1) * block) - at;
+      ReadPiece part{at, n, false, nullptr};
+      std::span<uint8_t> out_bytes = buffer.subspan(at - offset, n);
+      try {
+        if (source_->Read(at, out_bytes) != n) throw Error(ErrorKind::kIo, "short read from the export");
+      } catch (const std::exception& e) {
+        Log(LogLevel::kWarning, "nbd: " + export_->name + ": read of " + std::to_string(n) + " bytes at offset " +
+                                    std::to_string(at) + " failed: " + e.what());
+        part.error = std::current_exception();
+      }
+      append(part);
+      at += n;
+    }
+  }
+  return out;
 }
 
 void Connection::ExecuteBlockStatus(const Request& request, Reply& reply) const {
