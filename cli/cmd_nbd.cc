@@ -10,6 +10,7 @@
 #include "core/cache/chunk_cache.h"
 #include "core/util/log.h"
 #include "nbd/datastore_exports.h"
+#include "nbd/overlay_exports.h"
 #include "nbd/server.h"
 
 namespace cairn::cli {
@@ -20,6 +21,7 @@ struct NbdOptions {
   std::vector<std::string> listen;
   std::vector<std::string> exports;
   std::string default_export;
+  std::string overlay;
   std::string cache_size = "256M";
   size_t readahead = kDefaultReadahead;
   KeyOptions key;
@@ -39,12 +41,19 @@ void RunNbd(const NbdOptions& o, const CommandContext& context) {
     addresses.push_back(nbd::ParseListenAddress(text));
   }
   // Destroyed in reverse order: the server before the exports it serves, the exports before
-  // the cache their readers use, the cache before the key its fetches may still use.
+  // the overlays and the cache their sources use, the cache before the key its fetches may
+  // still use.
   Datastore ds = OpenDatastore(o.datastore);
   std::unique_ptr<CryptConfig> crypt = LoadKey(o.key);
   ChunkCache cache(ChunkCacheOptions{.budget = ParseByteSize(o.cache_size)});
   nbd::DatastoreExportOptions export_options{o.exports, ReadOptions{o.readahead}};
-  nbd::ExportList exports(nbd::ListDatastoreExports(ds, crypt.get(), cache, export_options),
+  std::vector<nbd::Export> list = nbd::ListDatastoreExports(ds, crypt.get(), cache, export_options);
+  std::optional<OverlayDir> overlays;  // locked for as long as the server runs
+  if (!o.overlay.empty()) {
+    overlays.emplace(o.overlay);
+    list = nbd::WithOverlays(std::move(list), *overlays, std::filesystem::absolute(ds.root()).string());
+  }
+  nbd::ExportList exports(std::move(list),
                           o.default_export.empty() ? std::nullopt : std::optional<std::string>(o.default_export));
   if (exports.all().empty()) Log(LogLevel::kWarning, "no image archives to serve in " + ds.root().string());
 
@@ -63,7 +72,7 @@ void RunNbd(const NbdOptions& o, const CommandContext& context) {
 
 void RegisterNbdCommand(CLI::App& app, CommandContext& context) {
   auto o = std::make_shared<NbdOptions>();
-  CLI::App* cmd = app.add_subcommand("nbd", "Serve the datastore's images read-only over NBD");
+  CLI::App* cmd = app.add_subcommand("nbd", "Serve the datastore's images over NBD (read-only, or writable with --overlay)");
   cmd->add_option("DATASTORE", o->datastore, "datastore directory or PBS datastore name")->required();
   cmd->add_option("--listen", o->listen,
                   "unix:PATH or tcp:HOST:PORT, repeatable (default: a unix socket in $XDG_RUNTIME_DIR or /run)");
@@ -71,6 +80,9 @@ void RegisterNbdCommand(CLI::App& app, CommandContext& context) {
                   "serve only exports whose name matches this glob ('*' also matches '/'), repeatable");
   cmd->add_option("--default-export", o->default_export,
                   "the export an empty name selects (default: the only image, when there is one)");
+  cmd->add_option("--overlay", o->overlay,
+                  "make the exports writable: writes go to copy-on-write overlays in this directory (one per\n"
+                  "image, kept across restarts; the datastore is never written; see `cairn overlay export`)");
   cmd->add_option("--cache-size", o->cache_size, "decoded chunk cache budget")->capture_default_str();
   cmd->add_option("--readahead", o->readahead, "chunks read ahead per sequential stream of a client")
       ->capture_default_str();

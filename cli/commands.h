@@ -25,5 +25,6 @@ void RegisterKeyCommand(CLI::App& app, CommandContext& context);
 void RegisterBenchCommand(CLI::App& app, CommandContext& context);
 void RegisterMountCommand(CLI::App& app, CommandContext& context);
 void RegisterNbdCommand(CLI::App& app, CommandContext& context);
+void RegisterOverlayCommand(CLI::App& app, CommandContext& context);
 
 }  // namespace cairn::cli

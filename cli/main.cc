@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   cli::RegisterBenchCommand(app, context);
   cli::RegisterMountCommand(app, context);
   cli::RegisterNbdCommand(app, context);
+  cli::RegisterOverlayCommand(app, context);
 
   try {
     app.parse(argc, argv);

@@ -90,16 +90,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
   asio::awaitable<void> HandleMetaContext(uint32_t option, const Bytes& data);
   // Opens the export's source on the worker pool.
   asio::awaitable<std::unique_ptr<BlockSource>> OpenSource(const Export& e);
-  // The transmission flags for the export (spec §12 item 10): computed when it is chosen.
-  uint16_t TransmissionFlags() const;
+  // The transmission flags for export `e` (spec §12 item 10): computed when it is chosen.
+  uint16_t TransmissionFlags(const Export& e) const;
 
   // --- transmission.cc ---
   asio::awaitable<void> Transmit();
-  // Answers at once what needs no backend call (errors, FLUSH); otherwise hands the
-  // request to the worker pool.
-  void Dispatch(const Request& request);
+  // Answers at once what needs no backend call (errors, FLUSH of a read-only export);
+  // otherwise hands the request (and a WRITE's payload) to the worker pool.
+  void Dispatch(const Request& request, Bytes payload);
   // Runs on a worker thread: only reads state that is fixed once transmission started.
-  Reply Execute(const Request& request) const;
+  Reply Execute(const Request& request, const Bytes& payload) const;
   // A chunk that cannot be read fails only its own range (spec §12 item 14): with
   // structured replies the other ranges' data still goes out, followed by ERROR_OFFSET
   // chunks; one log line per failed range names the export and the chunk.
@@ -134,6 +134,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   const Export* meta_export_ = nullptr;     // the export the last SET_META_CONTEXT named
   const Export* export_ = nullptr;          // the export being served
   std::unique_ptr<BlockSource> source_;     // this connection's reader of export_
+  WritableBlockSource* writable_ = nullptr;  // source_ when the export is writable
 
   // Transmission state (strand only).
   std::deque<QueuedReply> queue_;           // replies waiting for the writer

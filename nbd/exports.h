@@ -21,6 +21,10 @@ struct Export {
   uint64_t size = 0;        // bytes; what every source `open` returns reports
   uint32_t preferred_block = 4096;  // advertised preferred block size (a power of two)
   std::string target;       // identity of the data: aliases of one image share it
+  std::string base_id;      // fingerprint of the bytes (e.g. the index checksum), for overlays
+  // True when `open` returns a WritableBlockSource (a copy-on-write overlay): the export is
+  // advertised without READ_ONLY and takes WRITE, WRITE_ZEROES, TRIM and FUA.
+  bool writable = false;
   // Opens a source for one connection (a per-connection reader keeps per-connection
   // read-ahead). Called on a worker thread, never on an I/O thread; may throw Error.
   std::function<std::unique_ptr<BlockSource>()> open;

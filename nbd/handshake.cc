@@ -103,10 +103,13 @@ asio::awaitable<void> Connection::SendOptionError(uint32_t option, uint32_t type
   co_await SendOptionReply(option, type, AsBytes(message.substr(0, kMaxStringLength)));
 }
 
-uint16_t Connection::TransmissionFlags() const {
+uint16_t Connection::TransmissionFlags(const Export& e) const {
   // Read-only, no cache of our own that a FLUSH would have to publish: CAN_MULTI_CONN.
   // FLUSH is a no-op kept for picky clients; CACHE prefetches; DF needs structured replies.
-  uint16_t flags = kFlagHasFlags | kFlagReadOnly | kFlagSendFlush | kFlagCanMultiConn | kFlagSendCache;
+  // A writable export's overlay is shared by all its connections and flushed with one
+  // fdatasync, so a FLUSH or FUA on one is visible on all: CAN_MULTI_CONN still holds.
+  uint16_t flags = kFlagHasFlags | kFlagSendFlush | kFlagCanMultiConn | kFlagSendCache;
+  flags |= e.writable ? kFlagSendFua | kFlagSendTrim | kFlagSendWriteZeroes : kFlagReadOnly;
   if (structured_) flags |= kFlagSendDf;
   return flags;
 }
@@ -215,7 +218,7 @@ asio::awaitable<bool> Connection::HandleExportName(const Bytes& data) {
   if (meta_export_ != e) meta_selected_ = false;
   Bytes out;
   AppendBE<uint64_t>(out, e->size);
-  AppendBE<uint16_t>(out, TransmissionFlags());
+  AppendBE<uint16_t>(out, TransmissionFlags(*e));
   if (!no_zeroes_) out.resize(out.size() + kExportNameZeroPad, 0);
   co_await asio::async_write(socket_, asio::buffer(out), use_awaitable);
   co_return true;
@@ -283,7 +286,7 @@ asio::awaitable<bool> Connection::HandleInfoOrGo(uint32_t option, const Bytes& d
   Bytes item;
   AppendBE<uint16_t>(item, kInfoExport);  // mandatory, asked for or not
   AppendBE<uint64_t>(item, e->size);
-  AppendBE<uint16_t>(item, TransmissionFlags());
+  AppendBE<uint16_t>(item, TransmissionFlags(*e));
   co_await SendOptionReply(option, kRepInfo, item);
   if (want_name) {
     item.clear();

@@ -19,8 +19,8 @@ using asio::use_awaitable;
 constexpr uint32_t kBaseAllocationId = 1;
 // Most extents in one BLOCK_STATUS reply (spec §6.8); the client asks again for the rest.
 constexpr size_t kMaxExtents = 1 << 20;
-// WRITE payloads are drained (the export is read-only) up to this; beyond it the client is
-// treated as hostile and disconnected (spec §8: nothing <= 32 MiB is a DoS).
+// Refused WRITE payloads (read-only export, too large) are drained up to this; beyond it the
+// client is treated as hostile and disconnected (spec §8: nothing <= 32 MiB is a DoS).
 constexpr uint64_t kMaxDrain = 2 * uint64_t{kMaxPayload};
 // CACHE warms the chunk cache through the reader, a piece at a time, up to this much.
 constexpr uint64_t kCachePiece = 4 << 20;
@@ -36,6 +36,7 @@ bool IsWriteType(uint16_t type) { return type == kCmdWrite || type == kCmdTrim |
 
 asio::awaitable<void> Connection::Transmit() {
   Log(LogLevel::kDebug, "nbd: connection " + std::to_string(id_) + " serves " + export_->name);
+  writable_ = export_->writable ? dynamic_cast<WritableBlockSource*>(source_.get()) : nullptr;
   boost::system::error_code ec;
   uint8_t header[kRequestLength];
   Bytes scratch;
@@ -56,8 +57,13 @@ asio::awaitable<void> Connection::Transmit() {
     Request request{LoadBE<uint16_t>(header + 4), LoadBE<uint16_t>(header + 6), LoadBE<uint64_t>(header + 8),
                     LoadBE<uint64_t>(header + 16), LoadBE<uint32_t>(header + 24)};
     if (request.type == kCmdDisc) break;  // in-flight replies still go out; then we close
-    if (request.type == kCmdWrite) {
-      // Read-only export: the payload is read and dropped to stay in sync (spec §6.2).
+    Bytes payload;
+    if (request.type == kCmdWrite && writable_ != nullptr && request.length <= kMaxPayload) {
+      payload.resize(request.length);
+      co_await asio::async_read(socket_, asio::buffer(payload), redirect_error(use_awaitable, ec));
+      if (ec) break;
+    } else if (request.type == kCmdWrite) {
+      // A WRITE that will be refused: the payload is read and dropped to stay in sync (§6.2).
       if (request.length > kMaxDrain) {
         HardDisconnect("WRITE payload too large to drain");
         break;
@@ -70,22 +76,30 @@ asio::awaitable<void> Connection::Transmit() {
       }
       if (ec) break;
     }
-    Dispatch(request);
+    Dispatch(request, std::move(payload));
   }
 }
 
-void Connection::Dispatch(const Request& request) {
+void Connection::Dispatch(const Request& request, Bytes payload) {
   ++inflight_requests_;
   const uint64_t size = export_->size;
   auto fail = [&](uint32_t error, std::string_view message) { Enqueue(ErrorReply(request, error, message), 0); };
+  auto succeed = [&] {
+    Reply reply(request.cookie);
+    reply.AppendSimple(0);
+    Enqueue(std::move(reply), 0);
+  };
 
-  if (IsWriteType(request.type)) return fail(kEperm, "the export is read-only");
-  uint16_t allowed = kCmdFlagFua;  // accepted on every command, meaningful on none here
+  if (IsWriteType(request.type) && writable_ == nullptr) return fail(kEperm, "the export is read-only");
+  uint16_t allowed = kCmdFlagFua;  // accepted on every command; meaningful on writes
   switch (request.type) {
     case kCmdRead:
       if (structured_) allowed |= kCmdFlagDf;
       break;
     case kCmdBlockStatus: allowed |= kCmdFlagReqOne; break;
+    case kCmdWriteZeroes: allowed |= kCmdFlagNoHole; break;
+    case kCmdWrite:
+    case kCmdTrim:
     case kCmdFlush:
     case kCmdCache: break;
     default: return fail(kEinval, "unknown command");
@@ -93,11 +107,9 @@ void Connection::Dispatch(const Request& request) {
   if ((request.flags & ~allowed) != 0) return fail(kEinval, "flag not valid for this command");
 
   switch (request.type) {
-    case kCmdFlush: {
-      Reply reply(request.cookie);
-      reply.AppendSimple(0);  // nothing is ever written, so nothing to make durable
-      return Enqueue(std::move(reply), 0);
-    }
+    case kCmdFlush:
+      if (writable_ == nullptr) return succeed();  // nothing is ever written
+      break;
     case kCmdRead:
       if (request.length == 0) return fail(kEinval, "zero-length read");
       if (!InRange(request.offset, request.length, size)) return fail(kEinval, "read beyond the end of the export");
@@ -105,6 +117,17 @@ void Connection::Dispatch(const Request& request) {
         // Structured replies let the client retry smaller (EOVERFLOW); simple ones cannot.
         return fail(structured_ ? kEoverflow : kEinval, "read larger than the 32 MiB maximum");
       }
+      break;
+    case kCmdWrite:
+      if (request.length > kMaxPayload) return fail(kEinval, "write larger than the 32 MiB maximum");
+      [[fallthrough]];
+    case kCmdWriteZeroes:
+      if (!InRange(request.offset, request.length, size)) return fail(kEnospc, "write beyond the end of the export");
+      if (request.length == 0) return succeed();
+      break;
+    case kCmdTrim:
+      if (!InRange(request.offset, request.length, size)) return fail(kEinval, "trim beyond the end of the export");
+      if (request.length == 0) return succeed();
       break;
     case kCmdBlockStatus:
       if (!structured_ || !meta_selected_) return fail(kEinval, "no metadata context negotiated");
@@ -116,21 +139,40 @@ void Connection::Dispatch(const Request& request) {
       break;
   }
 
-  const uint64_t reserved = request.type == kCmdRead ? request.length : 0;
+  // READ buffers its reply, WRITE holds its payload: both count against the byte limit.
+  const uint64_t reserved = request.type == kCmdRead || request.type == kCmdWrite ? request.length : 0;
   inflight_bytes_ += reserved;
+  auto data = std::make_shared<Bytes>(std::move(payload));
   // The work guard keeps the io_context running while the worker holds the request.
-  asio::post(workers_, [self = shared_from_this(), request, reserved, work = asio::make_work_guard(strand_)] {
-    Reply reply = self->Execute(request);
+  asio::post(workers_, [self = shared_from_this(), request, data, reserved, work = asio::make_work_guard(strand_)] {
+    Reply reply = self->Execute(request, *data);
     asio::post(self->strand_, [self, reply = std::move(reply), reserved]() mutable {
       self->Enqueue(std::move(reply), reserved);
     });
   });
 }
 
-Reply Connection::Execute(const Request& request) const {
+Reply Connection::Execute(const Request& request, const Bytes& payload) const {
   Reply reply(request.cookie);
+  const bool fua = (request.flags & kCmdFlagFua) != 0;
   try {
     switch (request.type) {
+      case kCmdWrite:
+        writable_->Write(request.offset, payload, fua);
+        reply.AppendSimple(0);
+        break;
+      case kCmdWriteZeroes:
+        writable_->WriteZeroes(request.offset, request.length, (request.flags & kCmdFlagNoHole) == 0, fua);
+        reply.AppendSimple(0);
+        break;
+      case kCmdTrim:
+        writable_->Trim(request.offset, request.length, fua);
+        reply.AppendSimple(0);
+        break;
+      case kCmdFlush:
+        writable_->Flush();
+        reply.AppendSimple(0);
+        break;
       case kCmdRead: ExecuteRead(request, reply); break;
       case kCmdBlockStatus: ExecuteBlockStatus(request, reply); break;
       case kCmdCache:
