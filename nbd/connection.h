@@ -14,6 +14,7 @@
 #include <utility>
 
 #include <boost/asio.hpp>
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <exception>
@@ -52,9 +53,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   // Runs the handshake and then transmission.
   void Start();
-  // Server shutdown (spec §12 item 13): stop reading from the client; requests already read
-  // are still answered, then the connection closes. Thread-safe.
+  // Server shutdown (spec §12 item 13): requests already read are still answered; for
+  // kShutdownGrace new requests get ESHUTDOWN (options ERR_SHUTDOWN); then reading stops and
+  // the connection closes once the last reply is out. Thread-safe.
   void Shutdown();
+  static constexpr std::chrono::milliseconds kShutdownGrace{1000};
 
  private:
   // A transmission-phase request header (spec §5.1).
@@ -143,6 +146,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   uint64_t inflight_bytes_ = 0;
   size_t inflight_requests_ = 0;
   asio::steady_timer wake_;                 // wakes the reader when in-flight work drained
+  asio::steady_timer grace_;                // ends reading kShutdownGrace after Shutdown()
 };
 
 }  // namespace cairn::nbd

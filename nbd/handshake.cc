@@ -61,7 +61,8 @@ Connection::Connection(Socket socket, Strand strand, const ExportList& exports,
       workers_(workers),
       limits_(limits),
       id_(id),
-      wake_(strand_) {}
+      wake_(strand_),
+      grace_(strand_) {}
 
 Connection::~Connection() { Log(LogLevel::kDebug, "nbd: connection " + std::to_string(id_) + " closed"); }
 
@@ -79,10 +80,16 @@ asio::awaitable<void> Connection::Run(std::shared_ptr<Connection> self) {
 void Connection::Shutdown() {
   asio::post(strand_, [self = shared_from_this()] {
     self->stopping_ = true;
-    boost::system::error_code ignored;
-    // Ends pending and future reads with end-of-file; replies can still be written.
-    self->socket_.shutdown(Socket::shutdown_receive, ignored);
     self->wake_.cancel();
+    // For a grace period requests still arriving are answered ESHUTDOWN and options
+    // ERR_SHUTDOWN, so that clients disconnect softly; then reading ends, the replies in
+    // flight go out, and the connection closes.
+    self->grace_.expires_after(kShutdownGrace);
+    self->grace_.async_wait([self](const boost::system::error_code& ec) {
+      if (ec) return;
+      boost::system::error_code ignored;
+      self->socket_.shutdown(Socket::shutdown_receive, ignored);
+    });
   });
 }
 

@@ -40,16 +40,17 @@ asio::awaitable<void> Connection::Transmit() {
   boost::system::error_code ec;
   uint8_t header[kRequestLength];
   Bytes scratch;
-  while (!stopping_ && !dead_) {
-    // Back-pressure: stop reading while too much is in flight; Release() wakes us.
+  while (!dead_) {
+    // Back-pressure: stop reading while too much is in flight; Release() wakes us. Once
+    // stopping, requests are read to be answered ESHUTDOWN, which costs nothing.
     while (!stopping_ && !dead_ &&
            (inflight_bytes_ >= limits_.max_inflight_bytes || inflight_requests_ >= limits_.max_inflight_requests)) {
       wake_.expires_at(asio::steady_timer::time_point::max());
       co_await wake_.async_wait(redirect_error(use_awaitable, ec));
     }
-    if (stopping_ || dead_) break;
+    if (dead_) break;
     co_await asio::async_read(socket_, asio::buffer(header), redirect_error(use_awaitable, ec));
-    if (ec) break;  // the client left, or Shutdown()
+    if (ec) break;  // the client left, or Shutdown()'s grace period ended
     if (LoadBE<uint32_t>(header) != kRequestMagic) {
       HardDisconnect("bad request magic");  // the stream cannot be re-synchronised
       break;
@@ -58,7 +59,7 @@ asio::awaitable<void> Connection::Transmit() {
                     LoadBE<uint64_t>(header + 16), LoadBE<uint32_t>(header + 24)};
     if (request.type == kCmdDisc) break;  // in-flight replies still go out; then we close
     Bytes payload;
-    if (request.type == kCmdWrite && writable_ != nullptr && request.length <= kMaxPayload) {
+    if (request.type == kCmdWrite && writable_ != nullptr && request.length <= kMaxPayload && !stopping_) {
       payload.resize(request.length);
       co_await asio::async_read(socket_, asio::buffer(payload), redirect_error(use_awaitable, ec));
       if (ec) break;
@@ -90,6 +91,7 @@ void Connection::Dispatch(const Request& request, Bytes payload) {
     Enqueue(std::move(reply), 0);
   };
 
+  if (stopping_) return fail(kEshutdown, "the server is shutting down");
   if (IsWriteType(request.type) && writable_ == nullptr) return fail(kEperm, "the export is read-only");
   uint16_t allowed = kCmdFlagFua;  // accepted on every command; meaningful on writes
   switch (request.type) {
