@@ -22,6 +22,7 @@ struct NbdOptions {
   std::vector<std::string> exports;
   std::string default_export;
   std::string overlay;
+  double refresh_interval = 5;
   std::string cache_size = "256M";
   size_t readahead = kDefaultReadahead;
   KeyOptions key;
@@ -47,21 +48,27 @@ void RunNbd(const NbdOptions& o, const CommandContext& context) {
   std::unique_ptr<CryptConfig> crypt = LoadKey(o.key);
   ChunkCache cache(ChunkCacheOptions{.budget = ParseByteSize(o.cache_size)});
   nbd::DatastoreExportOptions export_options{o.exports, ReadOptions{o.readahead}};
-  std::vector<nbd::Export> list = nbd::ListDatastoreExports(ds, crypt.get(), cache, export_options);
   std::optional<OverlayDir> overlays;  // locked for as long as the server runs
-  if (!o.overlay.empty()) {
-    overlays.emplace(o.overlay);
-    list = nbd::WithOverlays(std::move(list), *overlays, std::filesystem::absolute(ds.root()).string());
-  }
-  nbd::ExportList exports(std::move(list),
-                          o.default_export.empty() ? std::nullopt : std::optional<std::string>(o.default_export));
-  if (exports.all().empty()) Log(LogLevel::kWarning, "no image archives to serve in " + ds.root().string());
+  if (!o.overlay.empty()) overlays.emplace(o.overlay);
+  const std::string root = std::filesystem::absolute(ds.root()).string();
+  auto list = [&]() {
+    std::vector<nbd::Export> exports = nbd::ListDatastoreExports(ds, crypt.get(), cache, export_options);
+    if (overlays) exports = nbd::WithOverlays(std::move(exports), *overlays, root);
+    return exports;
+  };
+  const auto max_age = o.refresh_interval < 0 ? nbd::ExportCatalog::Clock::duration::max()
+                                              : std::chrono::duration_cast<nbd::ExportCatalog::Clock::duration>(
+                                                    std::chrono::duration<double>(o.refresh_interval));
+  nbd::ExportCatalog exports(list, o.default_export.empty() ? std::nullopt : std::optional<std::string>(o.default_export),
+                             max_age);
+  const size_t count = exports.Peek()->all().size();
+  if (count == 0) Log(LogLevel::kWarning, "no image archives to serve in " + ds.root().string());
 
   std::signal(SIGPIPE, SIG_IGN);  // a client that hangs up is an error on its socket only
   nbd::Server server(exports, nbd::ServerOptions{});
   for (const nbd::ListenAddress& address : addresses) server.Listen(address);
   if (!*context.quiet) {
-    std::cout << "serving " << exports.all().size() << " exports";
+    std::cout << "serving " << count << " exports";
     for (const nbd::ListenAddress& address : addresses) std::cout << " on " << address.Uri();
     std::cout << std::endl;
   }
@@ -83,6 +90,10 @@ void RegisterNbdCommand(CLI::App& app, CommandContext& context) {
   cmd->add_option("--overlay", o->overlay,
                   "make the exports writable: writes go to copy-on-write overlays in this directory (one per\n"
                   "image, kept across restarts; the datastore is never written; see `cairn overlay export`)");
+  cmd->add_option("--refresh-interval", o->refresh_interval,
+                  "relist the datastore's images when a client asks for exports and the list is older than\n"
+                  "this many seconds (new snapshots appear without a restart); negative: never")
+      ->capture_default_str();
   cmd->add_option("--cache-size", o->cache_size, "decoded chunk cache budget")->capture_default_str();
   cmd->add_option("--readahead", o->readahead, "chunks read ahead per sequential stream of a client")
       ->capture_default_str();

@@ -45,7 +45,7 @@ struct ConnectionLimits {
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   // `exports` must outlive the connection; `workers` runs backend calls.
-  Connection(Socket socket, Strand strand, const ExportList& exports, asio::thread_pool::executor_type workers,
+  Connection(Socket socket, Strand strand, ExportCatalog& exports, asio::thread_pool::executor_type workers,
              const ConnectionLimits& limits, uint64_t id);
   ~Connection();
   Connection(const Connection&) = delete;
@@ -91,6 +91,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   asio::awaitable<void> HandleList(const Bytes& data);
   asio::awaitable<bool> HandleInfoOrGo(uint32_t option, const Bytes& data);
   asio::awaitable<void> HandleMetaContext(uint32_t option, const Bytes& data);
+  // Takes the catalog's current list (relisting on the worker pool when it is old).
+  asio::awaitable<void> RefreshExports();
   // Opens the export's source on the worker pool.
   asio::awaitable<std::unique_ptr<BlockSource>> OpenSource(const Export& e);
   // The transmission flags for export `e` (spec §12 item 10): computed when it is chosen.
@@ -124,7 +126,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   Socket socket_;
   Strand strand_;
-  const ExportList& exports_;
+  ExportCatalog& catalog_;
+  std::shared_ptr<const ExportList> exports_;  // the list this connection uses; export_ points into it
   asio::thread_pool::executor_type workers_;
   const ConnectionLimits limits_;
   const uint64_t id_;  // for log messages
@@ -134,7 +137,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool no_zeroes_ = false;
   bool structured_ = false;
   bool meta_selected_ = false;              // base:allocation chosen by SET_META_CONTEXT
-  const Export* meta_export_ = nullptr;     // the export the last SET_META_CONTEXT named
+  std::string meta_export_name_;            // the export the last SET_META_CONTEXT named
   const Export* export_ = nullptr;          // the export being served
   std::unique_ptr<BlockSource> source_;     // this connection's reader of export_
   WritableBlockSource* writable_ = nullptr;  // source_ when the export is writable
