@@ -86,7 +86,7 @@ TEST_F(NbdChunkErrors, CorruptChunkFailsOnlyItsRangeWithStructuredReplies) {
   EXPECT_EQ(seen[1].error, EIO);
   EXPECT_TRUE(Bytes(buf.begin(), buf.begin() + kChunk) == Slice(kChunk, kChunk));
   // The connection keeps serving: every range not touching chunk 2 reads byte-exact.
-  for (uint64_t offset : {uint64_t{0}, kChunk, 3 * kChunk, 4 * kChunk}) {
+  for (uint64_t offset : {uint64_t{0}, 3 * kChunk, 4 * kChunk}) {
     ASSERT_EQ(nbd_pread(h.get(), buf.data(), buf.size(), offset, 0), 0) << offset << ": " << nbd_get_error();
     EXPECT_TRUE(buf == Slice(offset, buf.size())) << offset;
   }
