@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -53,6 +54,9 @@ class Reply {
 
  private:
   void AppendChunkHeader(uint16_t flags, uint16_t type, uint32_t length);
+  // ERROR or ERROR_OFFSET (with `offset`).
+  void AppendErrorChunk(uint16_t type, uint32_t error, std::string_view message, std::optional<uint64_t> offset,
+                        bool done);
   // Marks control_[from, end) as the next piece, merging with a preceding control piece.
   void AddControlPiece(size_t from);
 

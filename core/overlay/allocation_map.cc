@@ -19,7 +19,9 @@ constexpr size_t kHeaderSize = 8 + 4 + 4 + 8;
 }  // namespace
 
 AllocationMap::AllocationMap(uint64_t size, uint32_t granularity)
-    : size_(size), granularity_(granularity), states_((size + granularity - 1) / granularity, BlockState::kBase) {}
+    : size_(size),
+      granularity_(granularity),
+      states_((size + granularity - 1) / granularity, BlockState::kBase) {}
 
 uint64_t AllocationMap::block_end(uint64_t block) const {
   return std::min(size_, (block + 1) * uint64_t{granularity_});
@@ -34,14 +36,17 @@ AllocationMap AllocationMap::Load(const std::filesystem::path& path, uint64_t si
     throw Error(ErrorKind::kCorrupt, what + ": not a map for an image of " + std::to_string(size) + " bytes");
   }
   Digest sum = Sha256(ByteView(file.data(), file.size() - 32));
-  if (!std::equal(sum.begin(), sum.end(), file.end() - 32)) throw Error(ErrorKind::kCorrupt, what + ": checksum mismatch");
-  if (LoadLE<uint32_t>(file.data() + 8) != kVersion) throw Error(ErrorKind::kUnsupported, what + ": unknown version");
+  if (!std::equal(sum.begin(), sum.end(), file.end() - 32))
+    throw Error(ErrorKind::kCorrupt, what + ": checksum mismatch");
+  if (LoadLE<uint32_t>(file.data() + 8) != kVersion)
+    throw Error(ErrorKind::kUnsupported, what + ": unknown version");
   if (LoadLE<uint32_t>(file.data() + 12) != granularity || LoadLE<uint64_t>(file.data() + 16) != size) {
     throw Error(ErrorKind::kInvalidInput, what + ": made for another image size or granularity");
   }
   for (size_t i = 0; i < map.states_.size(); ++i) {
     uint8_t s = file[kHeaderSize + i];
-    if (s > static_cast<uint8_t>(BlockState::kZero)) throw Error(ErrorKind::kCorrupt, what + ": bad block state");
+    if (s > static_cast<uint8_t>(BlockState::kZero))
+      throw Error(ErrorKind::kCorrupt, what + ": bad block state");
     map.states_[i] = static_cast<BlockState>(s);
   }
   return map;

@@ -5,8 +5,8 @@
 
 #include <algorithm>
 #include <cstring>
-#include <optional>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "core/overlay/durable_file.h"
 #include "core/util/error.h"
@@ -78,8 +78,8 @@ std::unique_ptr<Overlay> Overlay::OpenOrCreate(const std::filesystem::path& stem
     if (found.export_name != info.export_name || found.size != info.size || found.base_id != info.base_id) {
       throw Error(ErrorKind::kInvalidInput,
                   "overlay " + with(".json").string() + " was made over " + found.export_name + " (" +
-                      std::to_string(found.size) + " bytes, base " + found.base_id + "), not over " + info.export_name +
-                      " (" + std::to_string(info.size) + " bytes, base " + info.base_id +
+                      std::to_string(found.size) + " bytes, base " + found.base_id + "), not over " +
+                      info.export_name + " (" + std::to_string(info.size) + " bytes, base " + info.base_id +
                       "); move it away or use another --overlay directory");
     }
     UniqueFd data(open(with(".data").c_str(), O_RDWR | O_CLOEXEC));
@@ -120,8 +120,10 @@ std::vector<Overlay::Run> Overlay::Runs(uint64_t offset, uint64_t length) const 
   for (uint64_t b = map_.block_of(offset); b <= map_.block_of(end - 1); ++b) {
     const uint64_t from = std::max(offset, map_.block_start(b));
     const uint64_t to = std::min(end, map_.block_end(b));
-    if (!runs.empty() && runs.back().state == map_.state(b)) runs.back().length += to - from;
-    else runs.push_back({from, to - from, map_.state(b)});
+    if (!runs.empty() && runs.back().state == map_.state(b))
+      runs.back().length += to - from;
+    else
+      runs.push_back({from, to - from, map_.state(b)});
   }
   return runs;
 }
@@ -137,11 +139,13 @@ size_t Overlay::Read(BlockSource& base, uint64_t offset, std::span<uint8_t> out)
     std::span<uint8_t> part = out.subspan(r.offset - offset, r.length);
     switch (r.state) {
       case BlockState::kBase:
-        if (base.Read(r.offset, part) != part.size()) throw Error(ErrorKind::kIo, "short read from the base image");
+        if (base.Read(r.offset, part) != part.size())
+          throw Error(ErrorKind::kIo, "short read from the base image");
         break;
       case BlockState::kData: {
         size_t n = PreadFull(data_.get(), part, r.offset, path(".data"));
-        std::fill(part.begin() + static_cast<ptrdiff_t>(n), part.end(), 0);  // never shorter: sized at creation
+        std::fill(part.begin() + static_cast<ptrdiff_t>(n), part.end(),
+                  0);  // never shorter: sized at creation
         break;
       }
       case BlockState::kZero: std::fill(part.begin(), part.end(), 0); break;
@@ -184,7 +188,8 @@ void Overlay::WriteInBlock(BlockSource& base, uint64_t b, uint64_t offset, ByteV
     // Read-modify-write: complete the block from what it reads as now.
     Bytes block(end - start);
     if (state == BlockState::kBase) {
-      if (base.Read(start, block) != block.size()) throw Error(ErrorKind::kIo, "short read from the base image");
+      if (base.Read(start, block) != block.size())
+        throw Error(ErrorKind::kIo, "short read from the base image");
     } else {
       std::fill(block.begin(), block.end(), 0);
     }

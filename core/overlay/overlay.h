@@ -81,12 +81,12 @@ class Overlay {
 
   const std::filesystem::path stem_;
   const OverlayInfo info_;
-  const UniqueFd data_;          // <stem>.data, O_RDWR (O_RDONLY for OpenReadOnly)
-  const Bytes zeros_;            // one block of zeros
+  const UniqueFd data_;           // <stem>.data, O_RDWR (O_RDONLY for OpenReadOnly)
+  const Bytes zeros_;             // one block of zeros
   mutable std::shared_mutex mu_;  // guards map_ and dirty_; held exclusively while writing
   AllocationMap map_;
-  bool dirty_ = false;            // map_ differs from <stem>.map
-  std::mutex flush_mu_;           // one Flush at a time
+  bool dirty_ = false;   // map_ differs from <stem>.map
+  std::mutex flush_mu_;  // one Flush at a time
 };
 
 }  // namespace cairn

@@ -36,7 +36,8 @@ std::string OverlayDir::FileStem(std::string_view export_name) {
     }
   }
   if (stem.empty()) stem = "%";
-  if (stem.size() > kMaxStem) stem = stem.substr(0, kMaxStem - 65) + "-" + ToHex(Sha256(AsBytes(export_name)));
+  if (stem.size() > kMaxStem)
+    stem = stem.substr(0, kMaxStem - 65) + "-" + ToHex(Sha256(AsBytes(export_name)));
   return stem;
 }
 
@@ -49,7 +50,8 @@ OverlayDir::OverlayDir(std::filesystem::path dir) : dir_(std::move(dir)) {
   if (!lock_) throw SystemError("opening " + lock_path.string(), errno);
   if (flock(lock_.get(), LOCK_EX | LOCK_NB) != 0) {
     if (errno == EWOULDBLOCK) {
-      throw Error(ErrorKind::kBusy, "overlay directory " + dir_.string() + " is in use by another cairn process");
+      throw Error(ErrorKind::kBusy,
+                  "overlay directory " + dir_.string() + " is in use by another cairn process");
     }
     throw SystemError("locking " + lock_path.string(), errno);
   }

@@ -17,7 +17,9 @@ class OverlaySource final : public WritableBlockSource {
       : overlay_(std::move(overlay)), base_(std::move(base)) {}
 
   uint64_t size() const override { return base_->size(); }
-  size_t Read(uint64_t offset, std::span<uint8_t> out) override { return overlay_->Read(*base_, offset, out); }
+  size_t Read(uint64_t offset, std::span<uint8_t> out) override {
+    return overlay_->Read(*base_, offset, out);
+  }
   std::vector<Extent> Extents(uint64_t offset, uint64_t length) const override {
     return overlay_->Extents(*base_, offset, length);
   }

@@ -12,8 +12,8 @@
 namespace cairn {
 namespace {
 
-constexpr uint64_t kWindow = 64 << 20;  // extents asked per call
-constexpr uint64_t kPiece = 4 << 20;    // bytes read per call
+constexpr uint64_t kWindow = 64 << 20;   // extents asked per call
+constexpr uint64_t kPiece = 4 << 20;     // bytes read per call
 constexpr size_t kZeroCheck = 64 << 10;  // granularity of hole detection in data
 
 bool AllZero(ByteView bytes) {
@@ -27,7 +27,8 @@ SparseCopyStats CopyToSparseFile(BlockSource& source, const std::filesystem::pat
   SparseCopyStats stats{source.size(), 0};
   UniqueFd fd(open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
   if (!fd) throw SystemError("creating " + path.string(), errno);
-  if (ftruncate(fd.get(), static_cast<off_t>(stats.size)) != 0) throw SystemError("sizing " + path.string(), errno);
+  if (ftruncate(fd.get(), static_cast<off_t>(stats.size)) != 0)
+    throw SystemError("sizing " + path.string(), errno);
   Bytes buffer(kPiece);
   for (uint64_t window = 0; window < stats.size; window += kWindow) {
     for (const Extent& e : source.Extents(window, std::min(kWindow, stats.size - window))) {
@@ -35,7 +36,8 @@ SparseCopyStats CopyToSparseFile(BlockSource& source, const std::filesystem::pat
       for (uint64_t at = e.offset; at < e.offset + e.length; at += kPiece) {
         const size_t n = static_cast<size_t>(std::min(kPiece, e.offset + e.length - at));
         std::span<uint8_t> piece(buffer.data(), n);
-        if (source.Read(at, piece) != n) throw Error(ErrorKind::kIo, "short read at offset " + std::to_string(at));
+        if (source.Read(at, piece) != n)
+          throw Error(ErrorKind::kIo, "short read at offset " + std::to_string(at));
         for (size_t i = 0; i < n; i += kZeroCheck) {
           ByteView part = piece.subspan(i, std::min(kZeroCheck, n - i));
           if (AllZero(part)) continue;

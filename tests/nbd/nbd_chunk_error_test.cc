@@ -45,7 +45,8 @@ class NbdChunkErrors : public NbdTest {
   }
 
   Bytes Slice(uint64_t offset, uint64_t n) const {
-    return Bytes(image_.begin() + static_cast<ptrdiff_t>(offset), image_.begin() + static_cast<ptrdiff_t>(offset + n));
+    return Bytes(image_.begin() + static_cast<ptrdiff_t>(offset),
+                 image_.begin() + static_cast<ptrdiff_t>(offset + n));
   }
   std::string ServerLog() const { return std::string(AsChars(ReadFileBytes(tmp_ / "server.log"))); }
 
@@ -73,8 +74,9 @@ TEST_F(NbdChunkErrors, CorruptChunkFailsOnlyItsRangeWithStructuredReplies) {
   Bytes buf(2 * kChunk);
   // Chunks 1 and 2: the data of chunk 1 arrives, then ERROR_OFFSET at the start of chunk 2.
   std::vector<ChunkSeen> seen;
-  EXPECT_EQ(nbd_pread_structured(h.get(), buf.data(), buf.size(), kChunk,
-                                 nbd_chunk_callback{.callback = RecordChunk, .user_data = &seen, .free = nullptr}, 0),
+  EXPECT_EQ(nbd_pread_structured(
+                h.get(), buf.data(), buf.size(), kChunk,
+                nbd_chunk_callback{.callback = RecordChunk, .user_data = &seen, .free = nullptr}, 0),
             -1);
   EXPECT_EQ(nbd_get_errno(), EIO) << nbd_get_error();
   ASSERT_EQ(seen.size(), 2u);
@@ -94,8 +96,8 @@ TEST_F(NbdChunkErrors, CorruptChunkFailsOnlyItsRangeWithStructuredReplies) {
   EXPECT_EQ(nbd_get_errno(), EIO);
   // One log line per failed range: export, datastore, snapshot, archive, offset and digest.
   std::string log = ServerLog();
-  EXPECT_NE(log.find(std::string(kExport) + ": read of 4194304 bytes at offset 8388608 failed: " + store_.store +
-                     "/vm/200/2024-06-01T00:00:00Z/drive-scsi0.img"),
+  EXPECT_NE(log.find(std::string(kExport) + ": read of 4194304 bytes at offset 8388608 failed: " +
+                     store_.store + "/vm/200/2024-06-01T00:00:00Z/drive-scsi0.img"),
             std::string::npos)
       << log;
   EXPECT_NE(log.find("offset 8388608, chunk 2 " + Digest(2)), std::string::npos) << log;

@@ -18,7 +18,9 @@ namespace {
 constexpr uint64_t kChunk = 4 << 20;
 constexpr uint64_t kBlock = 64 << 10;  // the overlay's granularity
 
-std::string Q(const std::string& s) { return "'" + s + "'"; }
+std::string Q(const std::string& s) {
+  return "'" + s + "'";
+}
 
 class NbdOverlay : public NbdTest {
  protected:
@@ -73,21 +75,24 @@ TEST_F(NbdOverlay, ExportsAreWritableWithFlushFuaTrimAndZero) {
   EXPECT_TRUE(e["can_zero"].get<bool>());
   EXPECT_TRUE(e["can_multi_conn"].get<bool>());
   r = Sh("qemu-nbd --list -k " + Q(socket_));
-  EXPECT_NE(r.output.find("flags: 0x5ed ( flush fua trim zeroes df multi cache )"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("flags: 0x5ed ( flush fua trim zeroes df multi cache )"), std::string::npos)
+      << r.output;
 }
 
 TEST_F(NbdOverlay, QemuIoWritesSurviveARestartAndLeaveTheDatastoreAlone) {
   Start();
   const std::string io = "qemu-io -f raw " + Q(Uri(kExportA));
   // Whole overlay blocks, a partial block over data and one over a zero chunk (12 MiB).
-  ShellResult r = Sh(io + " -c 'write -P 0xab 1M 128k' -c 'write -P 0xcd 8390000 3000' -c 'write -P 0x5a 12M 512'" +
-                     " -c flush");
+  ShellResult r =
+      Sh(io + " -c 'write -P 0xab 1M 128k' -c 'write -P 0xcd 8390000 3000' -c 'write -P 0x5a 12M 512'" +
+         " -c flush");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(r.output.find("error"), std::string::npos) << r.output;
   std::fill_n(expected_.begin() + (1 << 20), 128 << 10, 0xab);
   std::fill_n(expected_.begin() + 8390000, 3000, 0xcd);
   std::fill_n(expected_.begin() + (12 << 20), 512, 0x5a);
-  const std::string check = " -c 'read -P 0xab 1M 128k' -c 'read -P 0xcd 8390000 3000' -c 'read -P 0x5a 12M 512'";
+  const std::string check =
+      " -c 'read -P 0xab 1M 128k' -c 'read -P 0xcd 8390000 3000' -c 'read -P 0x5a 12M 512'";
   r = Sh(io + check);
   EXPECT_EQ(r.output.find("Pattern verification failed"), std::string::npos) << r.output;
   ExpectImage();
@@ -149,27 +154,30 @@ TEST_F(NbdOverlay, ZeroTrimAndBlockStatusFollowTheOverlay) {
   Write(h.get(), 3 * kChunk + kBlock, Pattern(kBlock, 9));
 
   Extents got;
-  ASSERT_EQ(nbd_block_status(h.get(), 2 * kChunk, 2 * kChunk,
-                             nbd_extent_callback{.callback = RecordExtents, .user_data = &got, .free = nullptr}, 0),
-            0)
+  ASSERT_EQ(
+      nbd_block_status(h.get(), 2 * kChunk, 2 * kChunk,
+                       nbd_extent_callback{.callback = RecordExtents, .user_data = &got, .free = nullptr}, 0),
+      0)
       << nbd_get_error();
   constexpr uint32_t kHoleZero = LIBNBD_STATE_HOLE | LIBNBD_STATE_ZERO;
   const std::vector<std::pair<uint32_t, uint32_t>> want = {
-      {2 * kBlock, kHoleZero},             // trimmed
-      {6 * kBlock, 0},                     // data, with the partial trim inside
-      {kBlock, kHoleZero},                 // zeroed, hole allowed
-      {kBlock, 0},                         // gap between the zeroed ranges
-      {kBlock, 0},                         // zeroed with NO_HOLE: allocated
-      {kChunk - 11 * kBlock, 0},           // rest of the data chunk
-      {kBlock, kHoleZero},                 // zero chunk 3 before the write
-      {kBlock, 0},                         // the write
-      {kChunk - 2 * kBlock, kHoleZero},    // rest of zero chunk 3
+      {2 * kBlock, kHoleZero},           // trimmed
+      {6 * kBlock, 0},                   // data, with the partial trim inside
+      {kBlock, kHoleZero},               // zeroed, hole allowed
+      {kBlock, 0},                       // gap between the zeroed ranges
+      {kBlock, 0},                       // zeroed with NO_HOLE: allocated
+      {kChunk - 11 * kBlock, 0},         // rest of the data chunk
+      {kBlock, kHoleZero},               // zero chunk 3 before the write
+      {kBlock, 0},                       // the write
+      {kChunk - 2 * kBlock, kHoleZero},  // rest of zero chunk 3
   };
   // Adjacent data extents are merged by the server.
   std::vector<std::pair<uint32_t, uint32_t>> merged;
   for (const auto& e : want) {
-    if (!merged.empty() && merged.back().second == e.second) merged.back().first += e.first;
-    else merged.push_back(e);
+    if (!merged.empty() && merged.back().second == e.second)
+      merged.back().first += e.first;
+    else
+      merged.push_back(e);
   }
   EXPECT_EQ(got.entries, merged);
   ExpectImage();
@@ -207,7 +215,7 @@ TEST_F(NbdOverlay, OverlayExportWritesTheMergedImageSparse) {
   Bytes merged = ReadFileBytes(out);
   ASSERT_EQ(merged.size(), expected_.size());
   EXPECT_TRUE(merged == expected_);
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(stat(out.c_str(), &st), 0);
   // Image B is 16 MiB: chunk 0 zero, chunk 1 trimmed, chunk 3 zero: at most half is data.
   EXPECT_LE(static_cast<uint64_t>(st.st_blocks) * 512, 8u << 20);
@@ -229,9 +237,9 @@ TEST_F(NbdOverlay, OverlayExportWritesTheMergedImageSparse) {
 
 TEST_F(NbdOverlay, TwoServersCannotShareAnOverlayDirectory) {
   Start();
-  CommandResult r = RunCairn({"nbd", data_.store, "--listen", "unix:" + (tmp_ / "other.sock").string(), "--overlay",
-                              overlay_dir_},
-                             data_.env);
+  CommandResult r = RunCairn(
+      {"nbd", data_.store, "--listen", "unix:" + (tmp_ / "other.sock").string(), "--overlay", overlay_dir_},
+      data_.env);
   EXPECT_EQ(r.exit_code, 7) << r.err;
   EXPECT_NE(r.err.find("in use by another cairn process"), std::string::npos) << r.err;
   EXPECT_TRUE(ServerAlive());

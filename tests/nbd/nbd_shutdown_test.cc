@@ -22,7 +22,7 @@ class NbdShutdown : public NbdTest {
   void SignalAndWaitForSocketRemoval(int signal) {
     ASSERT_EQ(kill(ServerPid(), signal), 0);
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    struct stat st{};
+    struct stat st {};
     while (stat(socket_.c_str(), &st) == 0) {
       ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "the socket was not removed";
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -50,7 +50,8 @@ TEST_F(NbdShutdown, InFlightRequestsAreAnsweredAndLaterOnesGetEshutdown) {
     std::vector<Bytes> buffers(8, Bytes(kChunk));
     std::vector<int64_t> cookies;
     for (size_t i = 0; i < buffers.size(); ++i) {
-      cookies.push_back(nbd_aio_pread(h.get(), buffers[i].data(), kChunk, i * kChunk, NBD_NULL_COMPLETION, 0));
+      cookies.push_back(
+          nbd_aio_pread(h.get(), buffers[i].data(), kChunk, i * kChunk, NBD_NULL_COMPLETION, 0));
       ASSERT_GT(cookies.back(), 0) << nbd_get_error();
     }
     std::vector<int> errors(cookies.size(), -1);
@@ -70,7 +71,8 @@ TEST_F(NbdShutdown, InFlightRequestsAreAnsweredAndLaterOnesGetEshutdown) {
       int error = i == 0 ? errors[0] : Await(h.get(), cookies[i]);
       if (error == 0) {
         ++answered_with_data;
-        EXPECT_TRUE(std::equal(buffers[i].begin(), buffers[i].end(), data_.image_a.begin() + i * kChunk)) << i;
+        EXPECT_TRUE(std::equal(buffers[i].begin(), buffers[i].end(), data_.image_a.begin() + i * kChunk))
+            << i;
       } else {
         EXPECT_EQ(error, ESHUTDOWN) << "request " << i << ": " << nbd_get_error();
       }

@@ -20,7 +20,8 @@ constexpr uint64_t kBlock = kOverlayGranularity;
 class MemorySource final : public BlockSource {
  public:
   explicit MemorySource(uint64_t size) : bytes_(size) {
-    for (uint64_t i = 0; i < size; ++i) bytes_[i] = (i / kBlock) % 4 == 0 ? 0 : static_cast<uint8_t>(i / kBlock + i);
+    for (uint64_t i = 0; i < size; ++i)
+      bytes_[i] = (i / kBlock) % 4 == 0 ? 0 : static_cast<uint8_t>(i / kBlock + i);
   }
   uint64_t size() const override { return bytes_.size(); }
   size_t Read(uint64_t offset, std::span<uint8_t> out) override {
@@ -33,8 +34,10 @@ class MemorySource final : public BlockSource {
     for (uint64_t at = offset, end = std::min(size(), offset + length); at < end;) {
       uint64_t next = std::min(end, (at / kBlock + 1) * kBlock);
       bool zero = (at / kBlock) % 4 == 0;
-      if (!out.empty() && out.back().zero == zero) out.back().length += next - at;
-      else out.push_back({at, next - at, zero});
+      if (!out.empty() && out.back().zero == zero)
+        out.back().length += next - at;
+      else
+        out.push_back({at, next - at, zero});
       at = next;
     }
     return out;
@@ -101,7 +104,8 @@ TEST_F(OverlayTest, WritesZeroesAndTrimsMatchAModelAndPersist) {
     EXPECT_EQ(e.offset, at);
     if (e.zero) {
       EXPECT_TRUE(std::all_of(model.begin() + static_cast<ptrdiff_t>(e.offset),
-                              model.begin() + static_cast<ptrdiff_t>(e.offset + e.length), [](uint8_t b) { return b == 0; }));
+                              model.begin() + static_cast<ptrdiff_t>(e.offset + e.length),
+                              [](uint8_t b) { return b == 0; }));
     }
     at += e.length;
   }
@@ -110,11 +114,12 @@ TEST_F(OverlayTest, WritesZeroesAndTrimsMatchAModelAndPersist) {
 
 TEST_F(OverlayTest, ExtentsFollowAllocation) {
   auto s = Open();
-  s->Trim(1 * kBlock, kBlock, false);                        // data block -> hole
+  s->Trim(1 * kBlock, kBlock, false);                              // data block -> hole
   s->WriteZeroes(2 * kBlock, kBlock, /*may_punch=*/false, false);  // data block -> allocated zeros
-  s->Write(4 * kBlock + 10, Bytes(10, 7), false);            // zero block -> data
+  s->Write(4 * kBlock + 10, Bytes(10, 7), false);                  // zero block -> data
   // Blocks 0, 4 and 8 of the base are zeros.
-  const std::vector<Extent> want = {{0, 2 * kBlock, true}, {2 * kBlock, 6 * kBlock, false}, {8 * kBlock, kBlock, true}};
+  const std::vector<Extent> want = {
+      {0, 2 * kBlock, true}, {2 * kBlock, 6 * kBlock, false}, {8 * kBlock, kBlock, true}};
   EXPECT_EQ(s->Extents(0, 9 * kBlock), want);
 }
 
