@@ -11,6 +11,7 @@
 #include "core/cache/chunk_cache.h"
 #include "core/util/log.h"
 #include "nbd/datastore_exports.h"
+#include "nbd/overlay_exports.h"
 #include "nbd/server.h"
 
 namespace cairn::cli {
@@ -21,6 +22,8 @@ struct NbdOptions {
   std::vector<std::string> listen;
   std::vector<std::string> exports;
   std::string default_export;
+  std::string overlay;
+  double refresh_interval = 5;
   CacheOptions cache;
   KeyOptions key;
 };
@@ -43,20 +46,33 @@ void RunNbd(const NbdOptions& o, const CommandContext& context) {
     addresses.push_back(nbd::ParseListenAddress(text));
   }
   // Destroyed in reverse order: the server before the exports it serves, the exports before
-  // the cache their readers use, the cache before the key its fetches may still use.
+  // the overlays and the cache their sources use, the cache before the key its fetches may
+  // still use.
   Datastore ds = OpenDatastore(o.datastore);
   std::unique_ptr<CryptConfig> crypt = LoadKey(o.key);
   ChunkCache cache(ChunkCacheOptions{.budget = o.cache.budget()});
   nbd::DatastoreExportOptions export_options{o.exports, ReadOptions{o.cache.readahead}};
-  nbd::ExportList exports(nbd::ListDatastoreExports(ds, crypt.get(), cache, export_options),
-                          o.default_export.empty() ? std::nullopt : std::optional<std::string>(o.default_export));
-  if (exports.all().empty()) Log(LogLevel::kWarning, "no image archives to serve in " + ds.root().string());
+  std::optional<OverlayDir> overlays;  // locked for as long as the server runs
+  if (!o.overlay.empty()) overlays.emplace(o.overlay);
+  const std::string root = std::filesystem::absolute(ds.root()).string();
+  auto list = [&]() {
+    std::vector<nbd::Export> exports = nbd::ListDatastoreExports(ds, crypt.get(), cache, export_options);
+    if (overlays) exports = nbd::WithOverlays(std::move(exports), *overlays, root);
+    return exports;
+  };
+  const auto max_age = o.refresh_interval < 0 ? nbd::ExportCatalog::Clock::duration::max()
+                                              : std::chrono::duration_cast<nbd::ExportCatalog::Clock::duration>(
+                                                    std::chrono::duration<double>(o.refresh_interval));
+  nbd::ExportCatalog exports(list, o.default_export.empty() ? std::nullopt : std::optional<std::string>(o.default_export),
+                             max_age);
+  const size_t count = exports.Peek()->all().size();
+  if (count == 0) Log(LogLevel::kWarning, "no image archives to serve in " + ds.root().string());
 
   std::signal(SIGPIPE, SIG_IGN);  // a client that hangs up is an error on its socket only
   nbd::Server server(exports, nbd::ServerOptions{});
   for (const nbd::ListenAddress& address : addresses) server.Listen(address);
   for (int fd : activated) server.Adopt(fd);
-  std::string status = "serving " + std::to_string(exports.all().size()) + " exports";
+  std::string status = "serving " + std::to_string(count) + " exports";
   for (const nbd::ListenAddress& address : addresses) status += " on " + address.Uri();
   if (!activated.empty()) status += " on " + std::to_string(activated.size()) + " socket(s) from systemd";
   if (!*context.quiet) std::cout << status << std::endl;
@@ -68,7 +84,7 @@ void RunNbd(const NbdOptions& o, const CommandContext& context) {
 
 void RegisterNbdCommand(CLI::App& app, CommandContext& context) {
   auto o = std::make_shared<NbdOptions>();
-  CLI::App* cmd = app.add_subcommand("nbd", "Serve the datastore's images read-only over NBD");
+  CLI::App* cmd = app.add_subcommand("nbd", "Serve the datastore's images over NBD (read-only, or writable with --overlay)");
   cmd->add_option("DATASTORE", o->datastore, "datastore directory or PBS datastore name")->required();
   cmd->add_option("--listen", o->listen,
                   "unix:PATH or tcp:HOST:PORT, repeatable (default: the sockets systemd passed, else a unix socket in "
@@ -77,6 +93,13 @@ void RegisterNbdCommand(CLI::App& app, CommandContext& context) {
                   "serve only exports whose name matches this glob ('*' also matches '/'), repeatable");
   cmd->add_option("--default-export", o->default_export,
                   "the export an empty name selects (default: the only image, when there is one)");
+  cmd->add_option("--overlay", o->overlay,
+                  "make the exports writable: writes go to copy-on-write overlays in this directory (one per\n"
+                  "image, kept across restarts; the datastore is never written; see `cairn overlay export`)");
+  cmd->add_option("--refresh-interval", o->refresh_interval,
+                  "relist the datastore's images when a client asks for exports and the list is older than\n"
+                  "this many seconds (new snapshots appear without a restart); negative: never")
+      ->capture_default_str();
   AddCacheOptions(cmd, o->cache);
   AddKeyOptions(cmd, o->key);
   cmd->footer(std::string("Export names: [ns/A/...]TYPE/ID/TIME/ARCHIVE and [ns/A/...]TYPE/ID/latest/ARCHIVE, e.g.\n"

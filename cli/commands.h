@@ -26,5 +26,6 @@ void RegisterBenchCommand(CLI::App& app, CommandContext& context);
 void RegisterMountCommand(CLI::App& app, CommandContext& context);
 void RegisterNbdCommand(CLI::App& app, CommandContext& context);
 void RegisterRestoreCommand(CLI::App& app, CommandContext& context);
+void RegisterOverlayCommand(CLI::App& app, CommandContext& context);
 
 }  // namespace cairn::cli

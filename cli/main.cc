@@ -54,6 +54,7 @@ int main(int argc, char** argv) {
   cli::RegisterMountCommand(app, context);
   cli::RegisterNbdCommand(app, context);
   cli::RegisterRestoreCommand(app, context);
+  cli::RegisterOverlayCommand(app, context);
 
   try {
     std::vector<std::string> arguments = CairnArguments(argc, argv);

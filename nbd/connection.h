@@ -14,8 +14,12 @@
 #include <utility>
 
 #include <boost/asio.hpp>
+#include <chrono>
 #include <cstdint>
 #include <deque>
+#include <exception>
+#include <span>
+#include <vector>
 #include <memory>
 #include <string>
 
@@ -41,7 +45,7 @@ struct ConnectionLimits {
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   // `exports` must outlive the connection; `workers` runs backend calls.
-  Connection(Socket socket, Strand strand, const ExportList& exports, asio::thread_pool::executor_type workers,
+  Connection(Socket socket, Strand strand, ExportCatalog& exports, asio::thread_pool::executor_type workers,
              const ConnectionLimits& limits, uint64_t id);
   ~Connection();
   Connection(const Connection&) = delete;
@@ -49,9 +53,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   // Runs the handshake and then transmission.
   void Start();
-  // Server shutdown (spec §12 item 13): stop reading from the client; requests already read
-  // are still answered, then the connection closes. Thread-safe.
+  // Server shutdown (spec §12 item 13): requests already read are still answered; for
+  // kShutdownGrace new requests get ESHUTDOWN (options ERR_SHUTDOWN); then reading stops and
+  // the connection closes once the last reply is out. Thread-safe.
   void Shutdown();
+  static constexpr std::chrono::milliseconds kShutdownGrace{1000};
 
  private:
   // A transmission-phase request header (spec §5.1).
@@ -61,6 +67,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
     uint64_t cookie;
     uint64_t offset;
     uint32_t length;
+  };
+  // A range of a READ: known zeros, data, or data whose read failed with `error`.
+  struct ReadPiece {
+    uint64_t offset;
+    uint64_t length;
+    bool zero;
+    std::exception_ptr error;
   };
   struct QueuedReply {
     Reply reply;
@@ -78,19 +91,27 @@ class Connection : public std::enable_shared_from_this<Connection> {
   asio::awaitable<void> HandleList(const Bytes& data);
   asio::awaitable<bool> HandleInfoOrGo(uint32_t option, const Bytes& data);
   asio::awaitable<void> HandleMetaContext(uint32_t option, const Bytes& data);
+  // Takes the catalog's current list (relisting on the worker pool when it is old).
+  asio::awaitable<void> RefreshExports();
   // Opens the export's source on the worker pool.
   asio::awaitable<std::unique_ptr<BlockSource>> OpenSource(const Export& e);
-  // The transmission flags for the export (spec §12 item 10): computed when it is chosen.
-  uint16_t TransmissionFlags() const;
+  // The transmission flags for export `e` (spec §12 item 10): computed when it is chosen.
+  uint16_t TransmissionFlags(const Export& e) const;
 
   // --- transmission.cc ---
   asio::awaitable<void> Transmit();
-  // Answers at once what needs no backend call (errors, FLUSH); otherwise hands the
-  // request to the worker pool.
-  void Dispatch(const Request& request);
+  // Answers at once what needs no backend call (errors, FLUSH of a read-only export);
+  // otherwise hands the request (and a WRITE's payload) to the worker pool.
+  void Dispatch(const Request& request, Bytes payload);
   // Runs on a worker thread: only reads state that is fixed once transmission started.
-  Reply Execute(const Request& request) const;
+  Reply Execute(const Request& request, const Bytes& payload) const;
+  // A chunk that cannot be read fails only its own range (spec §12 item 14): with
+  // structured replies the other ranges' data still goes out, followed by ERROR_OFFSET
+  // chunks; one log line per failed range names the export and the chunk.
   void ExecuteRead(const Request& request, Reply& reply) const;
+  // Reads the data pieces into `buffer` (which holds the request starting at `offset`) a
+  // block at a time; returns the pieces split at failures and merged elsewhere.
+  std::vector<ReadPiece> ReadPieces(std::vector<ReadPiece> pieces, uint64_t offset, std::span<uint8_t> buffer) const;
   void ExecuteBlockStatus(const Request& request, Reply& reply) const;
   void ExecuteCache(const Request& request) const;
   // An error reply in the form the command and negotiation call for.
@@ -105,7 +126,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   Socket socket_;
   Strand strand_;
-  const ExportList& exports_;
+  ExportCatalog& catalog_;
+  std::shared_ptr<const ExportList> exports_;  // the list this connection uses; export_ points into it
   asio::thread_pool::executor_type workers_;
   const ConnectionLimits limits_;
   const uint64_t id_;  // for log messages
@@ -115,9 +137,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool no_zeroes_ = false;
   bool structured_ = false;
   bool meta_selected_ = false;              // base:allocation chosen by SET_META_CONTEXT
-  const Export* meta_export_ = nullptr;     // the export the last SET_META_CONTEXT named
+  std::string meta_export_name_;            // the export the last SET_META_CONTEXT named
   const Export* export_ = nullptr;          // the export being served
   std::unique_ptr<BlockSource> source_;     // this connection's reader of export_
+  WritableBlockSource* writable_ = nullptr;  // source_ when the export is writable
 
   // Transmission state (strand only).
   std::deque<QueuedReply> queue_;           // replies waiting for the writer
@@ -126,6 +149,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   uint64_t inflight_bytes_ = 0;
   size_t inflight_requests_ = 0;
   asio::steady_timer wake_;                 // wakes the reader when in-flight work drained
+  asio::steady_timer grace_;                // ends reading kShutdownGrace after Shutdown()
 };
 
 }  // namespace cairn::nbd

@@ -6,6 +6,7 @@
 
 #include "core/read/archive_reader.h"
 #include "core/store/snapshot_reader.h"
+#include "core/util/hex.h"
 #include "core/util/log.h"
 #include "nbd/protocol.h"
 
@@ -69,10 +70,12 @@ void AddSnapshotExports(const Datastore& ds, const Snapshot& snapshot, bool late
       continue;
     }
     uint64_t size = 0, chunk_size = 0;
+    std::string base_id;
     try {
       FixedIndex index = reader->OpenFixedIndex(file.filename);
       size = index.size();
       chunk_size = index.chunk_size();
+      base_id = ToHex(index.csum());
     } catch (const Error& e) {
       Log(LogLevel::kWarning, "skipping " + target + ": " + e.what());
       continue;
@@ -81,6 +84,7 @@ void AddSnapshotExports(const Datastore& ds, const Snapshot& snapshot, bool late
     base.size = size;
     base.preferred_block = PreferredBlock(chunk_size);
     base.target = target;
+    base.base_id = std::move(base_id);
     base.description = target + " (" + std::to_string(size) + " bytes" +
                        (file.crypt_mode == CryptMode::kEncrypt ? ", encrypted" : "") + ")";
     const Datastore* dsp = &ds;

@@ -53,15 +53,17 @@ bool IsBaseAllocation(std::string_view query) { return query == kBaseAllocation;
 
 }  // namespace
 
-Connection::Connection(Socket socket, Strand strand, const ExportList& exports,
+Connection::Connection(Socket socket, Strand strand, ExportCatalog& exports,
                        asio::thread_pool::executor_type workers, const ConnectionLimits& limits, uint64_t id)
     : socket_(std::move(socket)),
       strand_(std::move(strand)),
-      exports_(exports),
+      catalog_(exports),
+      exports_(exports.Peek()),
       workers_(workers),
       limits_(limits),
       id_(id),
-      wake_(strand_) {}
+      wake_(strand_),
+      grace_(strand_) {}
 
 Connection::~Connection() { Log(LogLevel::kDebug, "nbd: connection " + std::to_string(id_) + " closed"); }
 
@@ -79,10 +81,16 @@ asio::awaitable<void> Connection::Run(std::shared_ptr<Connection> self) {
 void Connection::Shutdown() {
   asio::post(strand_, [self = shared_from_this()] {
     self->stopping_ = true;
-    boost::system::error_code ignored;
-    // Ends pending and future reads with end-of-file; replies can still be written.
-    self->socket_.shutdown(Socket::shutdown_receive, ignored);
     self->wake_.cancel();
+    // For a grace period requests still arriving are answered ESHUTDOWN and options
+    // ERR_SHUTDOWN, so that clients disconnect softly; then reading ends, the replies in
+    // flight go out, and the connection closes.
+    self->grace_.expires_after(kShutdownGrace);
+    self->grace_.async_wait([self](const boost::system::error_code& ec) {
+      if (ec) return;
+      boost::system::error_code ignored;
+      self->socket_.shutdown(Socket::shutdown_receive, ignored);
+    });
   });
 }
 
@@ -103,12 +111,24 @@ asio::awaitable<void> Connection::SendOptionError(uint32_t option, uint32_t type
   co_await SendOptionReply(option, type, AsBytes(message.substr(0, kMaxStringLength)));
 }
 
-uint16_t Connection::TransmissionFlags() const {
+uint16_t Connection::TransmissionFlags(const Export& e) const {
   // Read-only, no cache of our own that a FLUSH would have to publish: CAN_MULTI_CONN.
   // FLUSH is a no-op kept for picky clients; CACHE prefetches; DF needs structured replies.
-  uint16_t flags = kFlagHasFlags | kFlagReadOnly | kFlagSendFlush | kFlagCanMultiConn | kFlagSendCache;
+  // A writable export's overlay is shared by all its connections and flushed with one
+  // fdatasync, so a FLUSH or FUA on one is visible on all: CAN_MULTI_CONN still holds.
+  uint16_t flags = kFlagHasFlags | kFlagSendFlush | kFlagCanMultiConn | kFlagSendCache;
+  flags |= e.writable ? kFlagSendFua | kFlagSendTrim | kFlagSendWriteZeroes : kFlagReadOnly;
   if (structured_) flags |= kFlagSendDf;
   return flags;
+}
+
+asio::awaitable<void> Connection::RefreshExports() {
+  // Relisting reads the datastore: not on an I/O thread.
+  ExportCatalog& catalog = catalog_;
+  std::shared_ptr<const ExportList> current = co_await asio::co_spawn(
+      workers_, [&catalog]() -> asio::awaitable<std::shared_ptr<const ExportList>> { co_return catalog.Current(); },
+      use_awaitable);
+  exports_ = std::move(current);
 }
 
 asio::awaitable<std::unique_ptr<BlockSource>> Connection::OpenSource(const Export& e) {
@@ -156,6 +176,11 @@ asio::awaitable<bool> Connection::Handshake() {
       co_await SendOptionError(option, kRepErrShutdown, "server is shutting down");
       continue;
     }
+    // New snapshots appear without a restart: the options that name or list exports see a
+    // list at most the catalog's max age old.
+    if (option == kOptExportName || option == kOptList || option == kOptInfo || option == kOptGo) {
+      co_await RefreshExports();
+    }
     switch (option) {
       case kOptExportName:
         co_return co_await HandleExportName(data);
@@ -200,7 +225,7 @@ asio::awaitable<bool> Connection::HandleExportName(const Bytes& data) {
   // There is no error reply to EXPORT_NAME: every failure is a disconnect (spec §3.1).
   std::string name(data.begin(), data.end());
   if (name.size() > kMaxStringLength) co_return false;
-  const Export* e = exports_.Find(name);
+  const Export* e = exports_->Find(name);
   if (e == nullptr) {
     Log(LogLevel::kInfo, "nbd: client asked for unknown export " + Quoted(name));
     co_return false;
@@ -212,10 +237,10 @@ asio::awaitable<bool> Connection::HandleExportName(const Bytes& data) {
     co_return false;
   }
   export_ = e;
-  if (meta_export_ != e) meta_selected_ = false;
+  if (meta_export_name_ != e->name) meta_selected_ = false;
   Bytes out;
   AppendBE<uint64_t>(out, e->size);
-  AppendBE<uint16_t>(out, TransmissionFlags());
+  AppendBE<uint16_t>(out, TransmissionFlags(*e));
   if (!no_zeroes_) out.resize(out.size() + kExportNameZeroPad, 0);
   co_await asio::async_write(socket_, asio::buffer(out), use_awaitable);
   co_return true;
@@ -226,7 +251,7 @@ asio::awaitable<void> Connection::HandleList(const Bytes& data) {
     co_await SendOptionError(kOptList, kRepErrInvalid, "LIST takes no data");
     co_return;
   }
-  for (const Export& e : exports_.all()) {
+  for (const Export& e : exports_->all()) {
     Bytes payload;
     AppendBE<uint32_t>(payload, static_cast<uint32_t>(e.name.size()));
     AppendString(payload, e.name);
@@ -258,7 +283,7 @@ asio::awaitable<bool> Connection::HandleInfoOrGo(uint32_t option, const Bytes& d
     co_await SendOptionError(option, kRepErrInvalid, "export name longer than 4096 bytes");
     co_return false;
   }
-  const Export* e = exports_.Find(*name);
+  const Export* e = exports_->Find(*name);
   if (e == nullptr) {
     std::string message = name->empty() ? "no default export: name one (nbdinfo --list shows them)"
                                         : "export " + Quoted(*name) + " not present";
@@ -283,7 +308,7 @@ asio::awaitable<bool> Connection::HandleInfoOrGo(uint32_t option, const Bytes& d
   Bytes item;
   AppendBE<uint16_t>(item, kInfoExport);  // mandatory, asked for or not
   AppendBE<uint64_t>(item, e->size);
-  AppendBE<uint16_t>(item, TransmissionFlags());
+  AppendBE<uint16_t>(item, TransmissionFlags(*e));
   co_await SendOptionReply(option, kRepInfo, item);
   if (want_name) {
     item.clear();
@@ -311,7 +336,7 @@ asio::awaitable<bool> Connection::HandleInfoOrGo(uint32_t option, const Bytes& d
   export_ = e;
   source_ = std::move(source);
   // The selection counts only for the export the last SET_META_CONTEXT named (spec §3.7).
-  if (meta_export_ != e) meta_selected_ = false;
+  if (meta_export_name_ != e->name) meta_selected_ = false;
   co_return true;
 }
 
@@ -341,7 +366,7 @@ asio::awaitable<void> Connection::HandleMetaContext(uint32_t option, const Bytes
     co_await SendOptionError(option, kRepErrInvalid, "malformed meta context request");
     co_return;
   }
-  const Export* e = exports_.Find(*name);
+  const Export* e = exports_->Find(*name);
   if (e == nullptr) {
     std::string message = "export " + Quoted(*name) + " not present";
     co_await SendOptionError(option, kRepErrUnknown, message);
@@ -356,7 +381,7 @@ asio::awaitable<void> Connection::HandleMetaContext(uint32_t option, const Bytes
   }
   if (set) {
     meta_selected_ = matched;
-    meta_export_ = e;
+    meta_export_name_ = e->name;
   }
   co_await SendOptionReply(option, kRepAck);
 }

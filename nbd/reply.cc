@@ -71,14 +71,25 @@ void Reply::AppendBlockStatus(uint32_t context_id, std::span<const std::pair<uin
   AddControlPiece(from);
 }
 
-void Reply::AppendError(uint32_t error, std::string_view message, bool done) {
+void Reply::AppendErrorChunk(uint16_t type, uint32_t error, std::string_view message,
+                             std::optional<uint64_t> offset, bool done) {
   message = message.substr(0, std::min(message.size(), kMaxStringLength));
   size_t from = control_.size();
-  AppendChunkHeader(done ? kReplyFlagDone : 0, kReplyTypeError, static_cast<uint32_t>(6 + message.size()));
+  const uint32_t length = static_cast<uint32_t>(6 + message.size() + (offset ? 8 : 0));
+  AppendChunkHeader(done ? kReplyFlagDone : 0, type, length);
   AppendBE<uint32_t>(control_, error);
   AppendBE<uint16_t>(control_, static_cast<uint16_t>(message.size()));
   AppendString(control_, message);
+  if (offset) AppendBE<uint64_t>(control_, *offset);
   AddControlPiece(from);
+}
+
+void Reply::AppendError(uint32_t error, std::string_view message, bool done) {
+  AppendErrorChunk(kReplyTypeError, error, message, std::nullopt, done);
+}
+
+void Reply::AppendErrorOffset(uint32_t error, std::string_view message, uint64_t offset, bool done) {
+  AppendErrorChunk(kReplyTypeErrorOffset, error, message, offset, done);
 }
 
 }  // namespace cairn::nbd

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -40,6 +41,9 @@ class Reply {
   void AppendBlockStatus(uint32_t context_id, std::span<const std::pair<uint32_t, uint32_t>> extents, bool done);
   // NBD_REPLY_TYPE_ERROR; the message is cut to the protocol's string limit.
   void AppendError(uint32_t error, std::string_view message, bool done);
+  // NBD_REPLY_TYPE_ERROR_OFFSET: the read failed at byte `offset`; other chunks may still
+  // carry good data for the rest of the request. Never mixed with AppendError in one reply.
+  void AppendErrorOffset(uint32_t error, std::string_view message, uint64_t offset, bool done);
 
   uint64_t cookie() const { return cookie_; }
   const std::vector<Piece>& pieces() const { return pieces_; }
@@ -50,6 +54,9 @@ class Reply {
 
  private:
   void AppendChunkHeader(uint16_t flags, uint16_t type, uint32_t length);
+  // ERROR or ERROR_OFFSET (with `offset`).
+  void AppendErrorChunk(uint16_t type, uint32_t error, std::string_view message, std::optional<uint64_t> offset,
+                        bool done);
   // Marks control_[from, end) as the next piece, merging with a preceding control piece.
   void AddControlPiece(size_t from);
 

@@ -13,21 +13,17 @@
 namespace cairn::nbd {
 
 struct Server::Impl {
-  Impl(const ExportList& exports, const ServerOptions& options)
+  Impl(ExportCatalog& exports, const ServerOptions& options)
       : exports(exports),
         options(options),
         workers(options.worker_threads),
         control(asio::make_strand(io)),
-        signals(io, SIGINT, SIGTERM) {
-    // Option haggling grows with the export count: nbdinfo --list and qemu-nbd --list send
-    // INFO and two LIST_META_CONTEXTs per export on one connection.
-    limits.max_options = 64 + 4 * exports.all().size();
-  }
+        signals(io, SIGINT, SIGTERM) {}
 
   asio::awaitable<void> Accept(Acceptor& acceptor);
   void Stop();
 
-  const ExportList& exports;
+  ExportCatalog& exports;
   const ServerOptions options;
   ConnectionLimits limits;
   asio::io_context io;
@@ -65,7 +61,12 @@ asio::awaitable<void> Server::Impl::Accept(Acceptor& acceptor) {
         it = it->second.expired() ? connections.erase(it) : std::next(it);
       }
       uint64_t id = next_id++;
-      connection = std::make_shared<Connection>(std::move(socket), strand, exports, workers.get_executor(), limits, id);
+      // Option haggling grows with the export count: nbdinfo --list and qemu-nbd --list send
+      // INFO and two LIST_META_CONTEXTs per export on one connection.
+      ConnectionLimits connection_limits = limits;
+      connection_limits.max_options = 64 + 4 * exports.Peek()->all().size();
+      connection = std::make_shared<Connection>(std::move(socket), strand, exports, workers.get_executor(),
+                                                connection_limits, id);
       connections.emplace(id, connection);
     }
     connection->Start();
@@ -87,7 +88,7 @@ void Server::Impl::Stop() {
   }
 }
 
-Server::Server(const ExportList& exports, const ServerOptions& options)
+Server::Server(ExportCatalog& exports, const ServerOptions& options)
     : impl_(std::make_unique<Impl>(exports, options)) {}
 
 Server::~Server() {

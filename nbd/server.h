@@ -19,7 +19,7 @@ struct ServerOptions {
 class Server {
  public:
   // `exports` must outlive the server.
-  Server(const ExportList& exports, const ServerOptions& options);
+  Server(ExportCatalog& exports, const ServerOptions& options);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

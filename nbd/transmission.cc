@@ -19,8 +19,8 @@ using asio::use_awaitable;
 constexpr uint32_t kBaseAllocationId = 1;
 // Most extents in one BLOCK_STATUS reply (spec §6.8); the client asks again for the rest.
 constexpr size_t kMaxExtents = 1 << 20;
-// WRITE payloads are drained (the export is read-only) up to this; beyond it the client is
-// treated as hostile and disconnected (spec §8: nothing <= 32 MiB is a DoS).
+// Refused WRITE payloads (read-only export, too large) are drained up to this; beyond it the
+// client is treated as hostile and disconnected (spec §8: nothing <= 32 MiB is a DoS).
 constexpr uint64_t kMaxDrain = 2 * uint64_t{kMaxPayload};
 // CACHE warms the chunk cache through the reader, a piece at a time, up to this much.
 constexpr uint64_t kCachePiece = 4 << 20;
@@ -36,19 +36,21 @@ bool IsWriteType(uint16_t type) { return type == kCmdWrite || type == kCmdTrim |
 
 asio::awaitable<void> Connection::Transmit() {
   Log(LogLevel::kDebug, "nbd: connection " + std::to_string(id_) + " serves " + export_->name);
+  writable_ = export_->writable ? dynamic_cast<WritableBlockSource*>(source_.get()) : nullptr;
   boost::system::error_code ec;
   uint8_t header[kRequestLength];
   Bytes scratch;
-  while (!stopping_ && !dead_) {
-    // Back-pressure: stop reading while too much is in flight; Release() wakes us.
+  while (!dead_) {
+    // Back-pressure: stop reading while too much is in flight; Release() wakes us. Once
+    // stopping, requests are read to be answered ESHUTDOWN, which costs nothing.
     while (!stopping_ && !dead_ &&
            (inflight_bytes_ >= limits_.max_inflight_bytes || inflight_requests_ >= limits_.max_inflight_requests)) {
       wake_.expires_at(asio::steady_timer::time_point::max());
       co_await wake_.async_wait(redirect_error(use_awaitable, ec));
     }
-    if (stopping_ || dead_) break;
+    if (dead_) break;
     co_await asio::async_read(socket_, asio::buffer(header), redirect_error(use_awaitable, ec));
-    if (ec) break;  // the client left, or Shutdown()
+    if (ec) break;  // the client left, or Shutdown()'s grace period ended
     if (LoadBE<uint32_t>(header) != kRequestMagic) {
       HardDisconnect("bad request magic");  // the stream cannot be re-synchronised
       break;
@@ -56,8 +58,13 @@ asio::awaitable<void> Connection::Transmit() {
     Request request{LoadBE<uint16_t>(header + 4), LoadBE<uint16_t>(header + 6), LoadBE<uint64_t>(header + 8),
                     LoadBE<uint64_t>(header + 16), LoadBE<uint32_t>(header + 24)};
     if (request.type == kCmdDisc) break;  // in-flight replies still go out; then we close
-    if (request.type == kCmdWrite) {
-      // Read-only export: the payload is read and dropped to stay in sync (spec §6.2).
+    Bytes payload;
+    if (request.type == kCmdWrite && writable_ != nullptr && request.length <= kMaxPayload && !stopping_) {
+      payload.resize(request.length);
+      co_await asio::async_read(socket_, asio::buffer(payload), redirect_error(use_awaitable, ec));
+      if (ec) break;
+    } else if (request.type == kCmdWrite) {
+      // A WRITE that will be refused: the payload is read and dropped to stay in sync (§6.2).
       if (request.length > kMaxDrain) {
         HardDisconnect("WRITE payload too large to drain");
         break;
@@ -70,22 +77,31 @@ asio::awaitable<void> Connection::Transmit() {
       }
       if (ec) break;
     }
-    Dispatch(request);
+    Dispatch(request, std::move(payload));
   }
 }
 
-void Connection::Dispatch(const Request& request) {
+void Connection::Dispatch(const Request& request, Bytes payload) {
   ++inflight_requests_;
   const uint64_t size = export_->size;
   auto fail = [&](uint32_t error, std::string_view message) { Enqueue(ErrorReply(request, error, message), 0); };
+  auto succeed = [&] {
+    Reply reply(request.cookie);
+    reply.AppendSimple(0);
+    Enqueue(std::move(reply), 0);
+  };
 
-  if (IsWriteType(request.type)) return fail(kEperm, "the export is read-only");
-  uint16_t allowed = kCmdFlagFua;  // accepted on every command, meaningful on none here
+  if (stopping_) return fail(kEshutdown, "the server is shutting down");
+  if (IsWriteType(request.type) && writable_ == nullptr) return fail(kEperm, "the export is read-only");
+  uint16_t allowed = kCmdFlagFua;  // accepted on every command; meaningful on writes
   switch (request.type) {
     case kCmdRead:
       if (structured_) allowed |= kCmdFlagDf;
       break;
     case kCmdBlockStatus: allowed |= kCmdFlagReqOne; break;
+    case kCmdWriteZeroes: allowed |= kCmdFlagNoHole; break;
+    case kCmdWrite:
+    case kCmdTrim:
     case kCmdFlush:
     case kCmdCache: break;
     default: return fail(kEinval, "unknown command");
@@ -93,11 +109,9 @@ void Connection::Dispatch(const Request& request) {
   if ((request.flags & ~allowed) != 0) return fail(kEinval, "flag not valid for this command");
 
   switch (request.type) {
-    case kCmdFlush: {
-      Reply reply(request.cookie);
-      reply.AppendSimple(0);  // nothing is ever written, so nothing to make durable
-      return Enqueue(std::move(reply), 0);
-    }
+    case kCmdFlush:
+      if (writable_ == nullptr) return succeed();  // nothing is ever written
+      break;
     case kCmdRead:
       if (request.length == 0) return fail(kEinval, "zero-length read");
       if (!InRange(request.offset, request.length, size)) return fail(kEinval, "read beyond the end of the export");
@@ -105,6 +119,17 @@ void Connection::Dispatch(const Request& request) {
         // Structured replies let the client retry smaller (EOVERFLOW); simple ones cannot.
         return fail(structured_ ? kEoverflow : kEinval, "read larger than the 32 MiB maximum");
       }
+      break;
+    case kCmdWrite:
+      if (request.length > kMaxPayload) return fail(kEinval, "write larger than the 32 MiB maximum");
+      [[fallthrough]];
+    case kCmdWriteZeroes:
+      if (!InRange(request.offset, request.length, size)) return fail(kEnospc, "write beyond the end of the export");
+      if (request.length == 0) return succeed();
+      break;
+    case kCmdTrim:
+      if (!InRange(request.offset, request.length, size)) return fail(kEinval, "trim beyond the end of the export");
+      if (request.length == 0) return succeed();
       break;
     case kCmdBlockStatus:
       if (!structured_ || !meta_selected_) return fail(kEinval, "no metadata context negotiated");
@@ -116,21 +141,40 @@ void Connection::Dispatch(const Request& request) {
       break;
   }
 
-  const uint64_t reserved = request.type == kCmdRead ? request.length : 0;
+  // READ buffers its reply, WRITE holds its payload: both count against the byte limit.
+  const uint64_t reserved = request.type == kCmdRead || request.type == kCmdWrite ? request.length : 0;
   inflight_bytes_ += reserved;
+  auto data = std::make_shared<Bytes>(std::move(payload));
   // The work guard keeps the io_context running while the worker holds the request.
-  asio::post(workers_, [self = shared_from_this(), request, reserved, work = asio::make_work_guard(strand_)] {
-    Reply reply = self->Execute(request);
+  asio::post(workers_, [self = shared_from_this(), request, data, reserved, work = asio::make_work_guard(strand_)] {
+    Reply reply = self->Execute(request, *data);
     asio::post(self->strand_, [self, reply = std::move(reply), reserved]() mutable {
       self->Enqueue(std::move(reply), reserved);
     });
   });
 }
 
-Reply Connection::Execute(const Request& request) const {
+Reply Connection::Execute(const Request& request, const Bytes& payload) const {
   Reply reply(request.cookie);
+  const bool fua = (request.flags & kCmdFlagFua) != 0;
   try {
     switch (request.type) {
+      case kCmdWrite:
+        writable_->Write(request.offset, payload, fua);
+        reply.AppendSimple(0);
+        break;
+      case kCmdWriteZeroes:
+        writable_->WriteZeroes(request.offset, request.length, (request.flags & kCmdFlagNoHole) == 0, fua);
+        reply.AppendSimple(0);
+        break;
+      case kCmdTrim:
+        writable_->Trim(request.offset, request.length, fua);
+        reply.AppendSimple(0);
+        break;
+      case kCmdFlush:
+        writable_->Flush();
+        reply.AppendSimple(0);
+        break;
       case kCmdRead: ExecuteRead(request, reply); break;
       case kCmdBlockStatus: ExecuteBlockStatus(request, reply); break;
       case kCmdCache:
@@ -151,32 +195,84 @@ void Connection::ExecuteRead(const Request& request, Reply& reply) const {
   const uint64_t offset = request.offset;
   const size_t length = request.length;
   std::span<uint8_t> buffer = reply.AllocateData(length);
-  auto read = [&](uint64_t at, std::span<uint8_t> out) {
-    if (source_->Read(at, out) != out.size()) throw Error(ErrorKind::kIo, "short read from the export");
-  };
-  if (!structured_ || (request.flags & kCmdFlagDf) != 0) {
-    // One piece of data: zeros written out (the DF flag and simple replies ask for that).
-    read(offset, buffer);
-    if (structured_) reply.AppendOffsetData(offset, 0, length, true);
+  const bool df = (request.flags & kCmdFlagDf) != 0;
+  // Without structured replies or with DF the zeros are written out as one piece of data;
+  // otherwise zero extents cost 12 bytes on the wire (OFFSET_HOLE).
+  std::vector<ReadPiece> pieces;
+  if (!structured_ || df) {
+    pieces.push_back({offset, length, false, nullptr});
+  } else {
+    for (const Extent& e : source_->Extents(offset, length)) pieces.push_back({e.offset, e.length, e.zero, nullptr});
+    uint64_t covered = 0;
+    for (const ReadPiece& p : pieces) {
+      if (p.offset != offset + covered) throw Error(ErrorKind::kIo, "extents of the export do not tile the read");
+      covered += p.length;
+    }
+    if (covered != length) throw Error(ErrorKind::kIo, "extents of the export do not cover the read");
+  }
+  pieces = ReadPieces(std::move(pieces), offset, buffer);
+
+  const auto failed = [](const ReadPiece& p) { return p.error != nullptr; };
+  const size_t failures = static_cast<size_t>(std::count_if(pieces.begin(), pieces.end(), failed));
+  if (!structured_) {
+    // A simple reply cannot carry part of the data: the whole request fails.
+    if (failures > 0) reply.AppendSimple(NbdErrorFor(std::find_if(pieces.begin(), pieces.end(), failed)->error));
     else reply.AppendSimple(0, length);
     return;
   }
-  // Data extents are read before any chunk is built: a failure then yields one error chunk
-  // instead of a partial reply. Zero extents cost 12 bytes on the wire (OFFSET_HOLE).
-  std::vector<Extent> extents = source_->Extents(offset, length);
-  uint64_t covered = 0;
-  for (const Extent& e : extents) {
-    if (e.offset != offset + covered) throw Error(ErrorKind::kIo, "extents of the export do not tile the read");
-    if (!e.zero) read(e.offset, buffer.subspan(e.offset - offset, e.length));
-    covered += e.length;
+  // Good content first, then one ERROR_OFFSET per failed range (spec §6.1: content covering
+  // an error offset is never sent; the error chunks name the first byte of each bad range).
+  // With DF at most one content chunk may go out: a partly failed DF read sends none.
+  const bool send_content = !df || failures == 0;
+  size_t left = send_content ? pieces.size() : failures;
+  for (const ReadPiece& p : pieces) {
+    if (failed(p) || !send_content) continue;
+    const bool done = --left == 0;
+    if (p.zero) reply.AppendOffsetHole(p.offset, static_cast<uint32_t>(p.length), done);
+    else reply.AppendOffsetData(p.offset, p.offset - offset, p.length, done);
   }
-  if (covered != length) throw Error(ErrorKind::kIo, "extents of the export do not cover the read");
-  for (size_t i = 0; i < extents.size(); ++i) {
-    const Extent& e = extents[i];
-    const bool last = i + 1 == extents.size();
-    if (e.zero) reply.AppendOffsetHole(e.offset, static_cast<uint32_t>(e.length), last);
-    else reply.AppendOffsetData(e.offset, e.offset - offset, e.length, last);
+  for (const ReadPiece& p : pieces) {
+    if (!failed(p)) continue;
+    reply.AppendErrorOffset(NbdErrorFor(p.error), ClientMessageFor(p.error), p.offset, --left == 0);
   }
+}
+
+std::vector<Connection::ReadPiece> Connection::ReadPieces(std::vector<ReadPiece> pieces, uint64_t offset,
+                                                          std::span<uint8_t> buffer) const {
+  // Data pieces are read a block (the image's chunk) at a time so that a bad chunk fails
+  // only its own range; good neighbours are merged back into one piece.
+  const uint64_t block = export_->preferred_block;
+  std::vector<ReadPiece> out;
+  auto append = [&out](const ReadPiece& p) {
+    ReadPiece* last = out.empty() ? nullptr : &out.back();
+    if (last != nullptr && last->error == nullptr && p.error == nullptr && last->zero == p.zero &&
+        last->offset + last->length == p.offset) {
+      last->length += p.length;
+    } else {
+      out.push_back(p);
+    }
+  };
+  for (const ReadPiece& piece : pieces) {
+    if (piece.zero) {
+      append(piece);
+      continue;
+    }
+    for (uint64_t at = piece.offset, end = piece.offset + piece.length; at < end;) {
+      const uint64_t n = std::min(end, (at / block + 1) * block) - at;
+      ReadPiece part{at, n, false, nullptr};
+      std::span<uint8_t> out_bytes = buffer.subspan(at - offset, n);
+      try {
+        if (source_->Read(at, out_bytes) != n) throw Error(ErrorKind::kIo, "short read from the export");
+      } catch (const std::exception& e) {
+        Log(LogLevel::kWarning, "nbd: " + export_->name + ": read of " + std::to_string(n) + " bytes at offset " +
+                                    std::to_string(at) + " failed: " + e.what());
+        part.error = std::current_exception();
+      }
+      append(part);
+      at += n;
+    }
+  }
+  return out;
 }
 
 void Connection::ExecuteBlockStatus(const Request& request, Reply& reply) const {

@@ -35,4 +35,21 @@ class BlockSource {
   virtual std::vector<Extent> Extents(uint64_t offset, uint64_t length) const = 0;
 };
 
+// A BlockSource that also takes writes (a copy-on-write overlay over a read-only image).
+// Every range must lie within size(). Writes are visible to later reads of every source of
+// the same image as soon as the call returns; they are durable once Flush() returned, or on
+// return when `fua` is set. Thread-safe; concurrent writes to overlapping ranges leave either
+// one's bytes. Throws Error (ENOSPC-style failures keep their errno).
+class WritableBlockSource : public BlockSource {
+ public:
+  virtual void Write(uint64_t offset, std::span<const uint8_t> data, bool fua) = 0;
+  // The range reads as zeros afterwards. `may_punch`: it may become a hole (unallocated);
+  // otherwise it stays or becomes allocated (NBD_CMD_FLAG_NO_HOLE).
+  virtual void WriteZeroes(uint64_t offset, uint64_t length, bool may_punch, bool fua) = 0;
+  // The client no longer needs the range; here it reads as zeros afterwards.
+  virtual void Trim(uint64_t offset, uint64_t length, bool fua) = 0;
+  // Makes every write that returned durable.
+  virtual void Flush() = 0;
+};
+
 }  // namespace cairn

@@ -83,6 +83,19 @@ size_t PreadFull(int fd, std::span<uint8_t> out, uint64_t offset, const std::fil
   return done;
 }
 
+void PwriteFull(int fd, ByteView data, uint64_t offset, const std::filesystem::path& path) {
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::pwrite(fd, data.data() + done, data.size() - done, static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      throw SystemError("cannot write " + path.string() + " at offset " + std::to_string(offset + done),
+                        n < 0 ? errno : EIO);
+    }
+    done += static_cast<size_t>(n);
+  }
+}
+
 Bytes ReadWholeFile(const std::filesystem::path& path, size_t max_size) {
   UniqueFd fd = OpenForReading(path);
   struct stat st;

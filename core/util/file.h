@@ -44,6 +44,9 @@ Bytes ReadWholeFile(const std::filesystem::path& path, size_t max_size);
 // Reads exactly out.size() bytes at `offset`, or fewer at end of file; returns the count.
 size_t PreadFull(int fd, std::span<uint8_t> out, uint64_t offset, const std::filesystem::path& path);
 
+// Writes all of `data` at `offset` (pwrite). Throws Error naming `path` and the offset.
+void PwriteFull(int fd, ByteView data, uint64_t offset, const std::filesystem::path& path);
+
 // Writes all of `data` to fd. Throws Error naming `path`.
 void WriteFull(int fd, ByteView data, const std::filesystem::path& path);
 

@@ -24,32 +24,34 @@ namespace {
 constexpr auto kStartTimeout = std::chrono::seconds(120);
 constexpr auto kStopTimeout = std::chrono::seconds(120);
 
-void Backup(const NbdStore& s, const std::string& time, const std::string& image_path) {
-  CommandResult r = RunCairn({"backup", "image", s.store, "--id", "100", "--backup-time", time,
-                              "drive-scsi0.img=" + image_path},
-                             s.env);
-  if (r.exit_code != 0) throw std::runtime_error("cairn backup failed: " + r.err);
+}  // namespace
+
+ScratchStore::ScratchStore() {
+  store = (dir / "store").string();
+  env = {"CAIRN_PBS_DATASTORE_CFG=" + (dir / "datastore.cfg").string(),
+         "CAIRN_PBS_RUN_DIR=" + (dir / "run").string()};
+  CommandResult r = RunCairn({"init", store}, env);
+  if (r.exit_code != 0) throw std::runtime_error("cairn init failed: " + r.err);
 }
 
-}  // namespace
+void ScratchStore::Backup(const std::string& id, const std::string& time, const std::string& image_path) const {
+  CommandResult r =
+      RunCairn({"backup", "image", store, "--id", id, "--backup-time", time, "drive-scsi0.img=" + image_path}, env);
+  if (r.exit_code != 0) throw std::runtime_error("cairn backup failed: " + r.err);
+}
 
 const NbdStore& NbdStore::Get() {
   // Destroyed at exit, which removes the datastore (65536 directories: tmpfs inodes).
   static std::unique_ptr<NbdStore> store = [] {
     auto s = std::make_unique<NbdStore>();
-    s->store = (s->dir / "store").string();
-    s->env = {"CAIRN_PBS_DATASTORE_CFG=" + (s->dir / "datastore.cfg").string(),
-              "CAIRN_PBS_RUN_DIR=" + (s->dir / "run").string()};
-    CommandResult r = RunCairn({"init", s->store}, s->env);
-    if (r.exit_code != 0) throw std::runtime_error("cairn init failed: " + r.err);
     s->image_a = MixedImage(9, 1234, 1);
     s->image_b = MixedImage(4, 0, 2);
     s->image_a_path = (s->dir / "a.img").string();
     s->image_b_path = (s->dir / "b.img").string();
     WriteFileBytes(s->image_a_path, s->image_a);
     WriteFileBytes(s->image_b_path, s->image_b);
-    Backup(*s, "2024-05-01T10:00:00Z", s->image_a_path);
-    Backup(*s, "2024-05-02T10:00:00Z", s->image_b_path);
+    s->Backup("100", "2024-05-01T10:00:00Z", s->image_a_path);
+    s->Backup("100", "2024-05-02T10:00:00Z", s->image_b_path);
     return s;
   }();
   return *store;
@@ -76,15 +78,18 @@ void NbdTest::TearDown() {
   }
 }
 
-void NbdTest::StartServer(const std::vector<std::string>& extra) {
-  std::vector<std::string> args = {CAIRN_BINARY, "nbd", data_.store, "--listen", "unix:" + socket_};
+void NbdTest::StartServer(const std::vector<std::string>& extra) { StartServerOn(data_.store, data_.env, extra); }
+
+void NbdTest::StartServerOn(const std::string& store, const std::vector<std::string>& env,
+                            const std::vector<std::string>& extra) {
+  std::vector<std::string> args = {CAIRN_BINARY, "nbd", store, "--listen", "unix:" + socket_};
   args.insert(args.end(), extra.begin(), extra.end());
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   std::vector<std::string> env_store;
   for (char** e = environ; *e; ++e) env_store.emplace_back(*e);
-  env_store.insert(env_store.end(), data_.env.begin(), data_.env.end());
+  env_store.insert(env_store.end(), env.begin(), env.end());
   std::vector<char*> envp;
   for (auto& e : env_store) envp.push_back(e.data());
   envp.push_back(nullptr);
@@ -116,9 +121,25 @@ bool NbdTest::ServerAlive() {
   return false;
 }
 
+void NbdTest::KillServer() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGKILL);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  // The dead server's socket file stays behind; StartServer takes a socket's existence for
+  // readiness, so it must go (a new server would replace it anyway).
+  std::remove(socket_.c_str());
+}
+
 int NbdTest::StopServer() {
   if (pid_ <= 0) return -1;
   kill(pid_, SIGTERM);
+  return WaitServerExit();
+}
+
+int NbdTest::WaitServerExit() {
+  if (pid_ <= 0) return -1;
   auto deadline = std::chrono::steady_clock::now() + kStopTimeout;
   int status = 0;
   for (;;) {

@@ -14,15 +14,25 @@
 
 namespace cairn::test {
 
-// The datastore every NBD test reads, made once per test process:
-//   vm/100/2024-05-01T10:00:00Z/drive-scsi0.img  kImageA (36 MiB + 1234: zero, text and random chunks)
-//   vm/100/2024-05-02T10:00:00Z/drive-scsi0.img  kImageB (16 MiB), also vm/100/latest/drive-scsi0.img
-struct NbdStore {
-  static const NbdStore& Get();
+// A datastore in a temporary directory, made with `cairn init`, with its own PBS
+// configuration (env). Tests that change a datastore use one of their own.
+struct ScratchStore {
+  ScratchStore();
+  // Backs up the file `image_path` as drive-scsi0.img of vm/<id> at `time` with the real
+  // binary; throws std::runtime_error when that fails.
+  void Backup(const std::string& id, const std::string& time, const std::string& image_path) const;
 
   TempDir dir;
   std::string store;
   std::vector<std::string> env;  // isolated PBS configuration for cairn runs
+};
+
+// The datastore every NBD test reads, made once per test process:
+//   vm/100/2024-05-01T10:00:00Z/drive-scsi0.img  kImageA (36 MiB + 1234: zero, text and random chunks)
+//   vm/100/2024-05-02T10:00:00Z/drive-scsi0.img  kImageB (16 MiB), also vm/100/latest/drive-scsi0.img
+struct NbdStore : ScratchStore {
+  static const NbdStore& Get();
+
   Bytes image_a, image_b;
   std::string image_a_path, image_b_path;  // the raw images, for clients that compare files
 };
@@ -46,8 +56,15 @@ class NbdTest : public ::testing::Test {
 
   // Starts `cairn nbd STORE --listen unix:SOCK extra...` and waits for the socket.
   void StartServer(const std::vector<std::string>& extra = {});
+  // The same for another datastore, with `env` added to the server's environment.
+  void StartServerOn(const std::string& store, const std::vector<std::string>& env,
+                     const std::vector<std::string>& extra = {});
   // SIGTERM, then waits for the exit; returns the exit code (-1 if it had to be killed).
   int StopServer();
+  // Waits for a server that was told to stop otherwise; its exit code (-1 if killed).
+  int WaitServerExit();
+  // SIGKILL (no clean shutdown: a crash), reaps the process and removes its stale socket.
+  void KillServer();
   // True while the server process has not exited.
   bool ServerAlive();
 
