@@ -55,6 +55,16 @@ struct stat StatOf(const FsContext& context, uint64_t ino, const NodeAttr& attr)
   st.st_blocks = static_cast<blkcnt_t>(attr.blocks != 0 ? attr.blocks : (attr.size + 511) / 512);
   st.st_blksize = kPreferredIo;
   st.st_atim.tv_sec = st.st_mtim.tv_sec = st.st_ctim.tv_sec = attr.mtime;
+  if (const std::optional<PosixAttr>& posix = attr.posix) {
+    st.st_mode = posix->mode;
+    st.st_uid = posix->uid;
+    st.st_gid = posix->gid;
+    st.st_nlink = posix->nlink;
+    st.st_rdev = static_cast<dev_t>(posix->rdev);
+    st.st_atim = {posix->atime, posix->atime_nsec};
+    st.st_mtim.tv_nsec = posix->mtime_nsec;
+    st.st_ctim = {posix->ctime, posix->ctime_nsec};
+  }
   return st;
 }
 

@@ -32,6 +32,8 @@ std::string Node::ChildPath(std::string_view name) const {
   return path_.empty() ? std::string(name) : path_ + "/" + std::string(name);
 }
 
+uint64_t Node::InodeOf(const std::string& path) const { return InodeFor(context_, path); }
+
 DirEntry Node::ChildEntry(std::string name, NodeType type) const {
   uint64_t ino = InodeFor(context_, ChildPath(name));
   return DirEntry{std::move(name), ino, type};

@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -29,6 +30,10 @@
 
 namespace cairn::fs {
 
+class VolumeCache;  // volume_cache.h
+// A new, empty VolumeCache.
+std::shared_ptr<VolumeCache> MakeVolumeCache();
+
 // Everything the nodes share, owned by the mount and outliving every node and open file.
 struct FsContext {
   const Datastore* datastore;
@@ -39,15 +44,30 @@ struct FsContext {
   uid_t uid = 0;              // owner reported for every node
   gid_t gid = 0;
   int64_t mount_time = 0;     // mtime of nodes that have no time of their own
+  // Partition layouts and open filesystems of images (`.parts/`, `.fs/`), shared by all nodes.
+  std::shared_ptr<VolumeCache> volumes = MakeVolumeCache();
 };
 
 enum class NodeType { kDirectory, kFile, kSymlink };
+
+// What a node inside a stored filesystem (an ext partition's tree) reports about itself
+// instead of the mount's defaults (read-only modes, the mount's owner, mtime for all times).
+struct PosixAttr {
+  uint32_t mode = 0;   // st_mode: type and permission bits
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+  uint32_t nlink = 1;
+  uint64_t rdev = 0;
+  int64_t atime = 0, ctime = 0;  // epoch seconds
+  uint32_t atime_nsec = 0, mtime_nsec = 0, ctime_nsec = 0;
+};
 
 struct NodeAttr {
   NodeType type = NodeType::kDirectory;
   uint64_t size = 0;    // bytes (files), target length (links), 0 for directories
   int64_t mtime = 0;    // epoch seconds
   uint64_t blocks = 0;  // 512-byte blocks; 0 means "size rounded up"
+  std::optional<PosixAttr> posix = std::nullopt;  // set by nodes of stored filesystems
 };
 
 struct DirEntry {
@@ -101,6 +121,8 @@ class Node {
   // The mount-relative path of child `name`, and a directory entry for it.
   std::string ChildPath(std::string_view name) const;
   DirEntry ChildEntry(std::string name, NodeType type) const;
+  // The inode number a node at mount-relative `path` gets.
+  uint64_t InodeOf(const std::string& path) const;
 
   const FsContext& context_;
   const std::string path_;  // below the mount point

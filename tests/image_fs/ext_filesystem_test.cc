@@ -6,7 +6,6 @@
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <fstream>
 
 #include "core/image_fs/filesystem_probe.h"
 #include "core/read/memory_source.h"
@@ -153,10 +152,7 @@ TEST(FilesystemProbeTest, NamesWhatMkfsMade) {
   ASSERT_EQ(Sh("mkfs.ext3 -q -F '" + (tmp / "ext3").string() + "' 8192k").exit_code, 0);
   EXPECT_EQ(probe(ReadFileBytes(tmp / "ext3")), "ext3");
   EXPECT_EQ(probe(MakeVfat(tmp / "vfat", 8 * kMiB, {})), "vfat");
-  { std::ofstream((tmp / "swap").string()).flush(); }
-  std::filesystem::resize_file(tmp / "swap", 4 * kMiB);
-  ASSERT_EQ(Sh("mkswap '" + (tmp / "swap").string() + "'").exit_code, 0);
-  EXPECT_EQ(probe(ReadFileBytes(tmp / "swap")), "swap");
+  EXPECT_EQ(probe(MakeSwap(tmp / "swap", 4 * kMiB)), "swap");
   EXPECT_EQ(probe(Bytes(1 * kMiB, 0)), "");
   EXPECT_EQ(probe(Bytes(10, 0)), "");
   Bytes xfs(8192, 0);

@@ -72,6 +72,14 @@ Bytes MakeVfat(const std::filesystem::path& path, uint64_t size,
   return ReadFileBytes(path);
 }
 
+Bytes MakeSwap(const std::filesystem::path& path, uint64_t size) {
+  std::filesystem::remove(path);
+  { std::ofstream(path).flush(); }
+  std::filesystem::resize_file(path, size);
+  Run("mkswap " + Quote(path) + " >/dev/null");
+  return ReadFileBytes(path);
+}
+
 void WriteAt(const std::filesystem::path& image, uint64_t offset, ByteView data) {
   int fd = ::open(image.c_str(), O_WRONLY);
   ASSERT_GE(fd, 0) << image;

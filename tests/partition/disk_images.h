@@ -34,6 +34,9 @@ Bytes MakeExt4(const std::filesystem::path& path, uint64_t size, const std::file
 Bytes MakeVfat(const std::filesystem::path& path, uint64_t size,
                const std::vector<std::pair<std::string, std::string>>& files);
 
+// A swap area of `size` bytes (mkswap).
+Bytes MakeSwap(const std::filesystem::path& path, uint64_t size);
+
 // Writes `data` into the file `image` at `offset` (the file keeps its size otherwise).
 void WriteAt(const std::filesystem::path& image, uint64_t offset, ByteView data);
 
