@@ -1,7 +1,5 @@
 #include "fs/ext_node.h"
 
-#include "core/image_fs/image_fs_path.h"
-
 namespace cairn::fs {
 namespace {
 
@@ -76,23 +74,5 @@ std::unique_ptr<OpenFile> ExtNode::Open() {
 }
 
 std::string ExtNode::ReadLink() { return Filesystem()->ReadLink(ext_ino_); }
-
-std::shared_ptr<Node> FilesystemsDir::Lookup(std::string_view name) {
-  std::optional<uint32_t> number = ParseVolumeNumber(name);
-  if (!number) return nullptr;
-  const Volume* volume = image_.Layout(context_)->Find(*number);
-  if (volume == nullptr || volume->filesystem.kind != FilesystemKind::kExt) return nullptr;
-  return std::make_shared<ExtNode>(context_, ChildPath(name), image_, *number, ExtFilesystem::kRootIno);
-}
-
-std::vector<DirEntry> FilesystemsDir::List() {
-  std::vector<DirEntry> entries;
-  for (const Volume& volume : image_.Layout(context_)->volumes) {
-    if (volume.filesystem.kind == FilesystemKind::kExt) {
-      entries.push_back(ChildEntry(std::to_string(volume.number), NodeType::kDirectory));
-    }
-  }
-  return entries;
-}
 
 }  // namespace cairn::fs

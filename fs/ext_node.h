@@ -34,20 +34,4 @@ class ExtNode : public Node {
   const uint32_t ext_ino_;
 };
 
-// `drive-scsi0.img.fs/`: a directory `N` (an ExtNode) for each volume holding ext2/3/4: the
-// partitions by number, or `0` for an image without a partition table. Other filesystems
-// are named in the snapshot's index.json with a loop-mount hint for their partition file.
-class FilesystemsDir : public Node {
- public:
-  FilesystemsDir(const FsContext& context, std::string path, ImageRef image)
-      : Node(context, std::move(path)), image_(std::move(image)) {}
-
-  NodeAttr Attr() override { return NodeAttr{NodeType::kDirectory, 0, image_.snapshot.time, 0, std::nullopt}; }
-  std::shared_ptr<Node> Lookup(std::string_view name) override;
-  std::vector<DirEntry> List() override;
-
- private:
-  const ImageRef image_;
-};
-
 }  // namespace cairn::fs

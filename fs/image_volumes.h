@@ -40,6 +40,18 @@ struct ImageRef {
 // of `file` from the snapshot directory, null when there is nothing to mount)}].
 void AddVolumesJson(const DiskLayout& layout, std::string_view name, nlohmann::json& file);
 
+// A directory of an image's volumes (`.parts/`, `.fs/`); its mtime is the backup time.
+class ImageVolumesDir : public Node {
+ public:
+  NodeAttr Attr() override { return NodeAttr{NodeType::kDirectory, 0, image_.snapshot.time, 0, std::nullopt}; }
+
+ protected:
+  ImageVolumesDir(const FsContext& context, std::string path, ImageRef image)
+      : Node(context, std::move(path)), image_(std::move(image)) {}
+
+  const ImageRef image_;
+};
+
 // The name of a partition's label symlink: "N-LABEL" with '/' and control characters
 // replaced by '_'; "" when the partition has no label.
 std::string LabelLinkName(const Partition& partition);

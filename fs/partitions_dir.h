@@ -10,18 +10,13 @@
 
 namespace cairn::fs {
 
-class PartitionsDir : public Node {
+class PartitionsDir : public ImageVolumesDir {
  public:
   PartitionsDir(const FsContext& context, std::string path, ImageRef image)
-      : Node(context, std::move(path)), image_(std::move(image)) {}
+      : ImageVolumesDir(context, std::move(path), std::move(image)) {}
 
-  // mtime: the backup time.
-  NodeAttr Attr() override { return NodeAttr{NodeType::kDirectory, 0, image_.snapshot.time, 0, std::nullopt}; }
   std::shared_ptr<Node> Lookup(std::string_view name) override;
   std::vector<DirEntry> List() override;
-
- private:
-  const ImageRef image_;
 };
 
 // One partition's bytes, read through the image reader (and so the chunk cache).

@@ -3,7 +3,7 @@
 #include "core/store/snapshot_reader.h"
 #include "fs/archive_dir.h"
 #include "fs/blob_file.h"
-#include "fs/ext_node.h"
+#include "fs/filesystems_dir.h"
 #include "fs/image_file.h"
 #include "fs/index_json_file.h"
 #include "fs/partitions_dir.h"
