@@ -19,7 +19,8 @@ NodeType TypeOfDirent(uint8_t file_type) {
 
 class ExtFile : public OpenFile {
  public:
-  ExtFile(std::shared_ptr<ExtFilesystem> fs, uint32_t ino, uint64_t size) : fs_(std::move(fs)), ino_(ino), size_(size) {}
+  ExtFile(std::shared_ptr<ExtFilesystem> fs, uint32_t ino, uint64_t size)
+      : fs_(std::move(fs)), ino_(ino), size_(size) {}
   uint64_t size() const override { return size_; }
   size_t Read(uint64_t offset, std::span<uint8_t> out) override { return fs_->Read(ino_, offset, out); }
   bool immutable() const override { return true; }
@@ -32,7 +33,8 @@ class ExtFile : public OpenFile {
 
 }  // namespace
 
-ExtNode::ExtNode(const FsContext& context, std::string fs_root, ImageRef image, uint32_t volume, uint32_t ext_ino)
+ExtNode::ExtNode(const FsContext& context, std::string fs_root, ImageRef image, uint32_t volume,
+                 uint32_t ext_ino)
     : Node(context, PathOf(fs_root, ext_ino)),
       fs_root_(std::move(fs_root)),
       image_(std::move(image)),
@@ -45,8 +47,8 @@ std::string ExtNode::PathOf(const std::string& fs_root, uint32_t ext_ino) {
 
 NodeAttr ExtNode::Attr() {
   ExtStat st = Filesystem()->Stat(ext_ino_);
-  PosixAttr posix{st.mode, st.uid, st.gid, st.nlink, st.rdev, st.atime.sec, st.ctime.sec,
-                  st.atime.nsec, st.mtime.nsec, st.ctime.nsec};
+  PosixAttr posix{st.mode,      st.uid,       st.gid,        st.nlink,      st.rdev,
+                  st.atime.sec, st.ctime.sec, st.atime.nsec, st.mtime.nsec, st.ctime.nsec};
   uint64_t size = LINUX_S_ISDIR(st.mode) ? 0 : st.size;
   return NodeAttr{TypeOfMode(st.mode), size, st.mtime.sec, st.blocks, posix};
 }
@@ -73,6 +75,8 @@ std::unique_ptr<OpenFile> ExtNode::Open() {
   return std::make_unique<ExtFile>(std::move(fs), ext_ino_, st.size);
 }
 
-std::string ExtNode::ReadLink() { return Filesystem()->ReadLink(ext_ino_); }
+std::string ExtNode::ReadLink() {
+  return Filesystem()->ReadLink(ext_ino_);
+}
 
 }  // namespace cairn::fs

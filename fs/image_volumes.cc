@@ -6,7 +6,8 @@
 namespace cairn::fs {
 
 std::shared_ptr<BlockSource> ImageRef::Open(const FsContext& context) const {
-  return SnapshotImage::Open(*context.datastore, snapshot, context.crypt, stored, *context.cache, context.read_options);
+  return SnapshotImage::Open(*context.datastore, snapshot, context.crypt, stored, *context.cache,
+                             context.read_options);
 }
 
 std::shared_ptr<const DiskLayout> ImageRef::Layout(const FsContext& context) const {
@@ -23,7 +24,8 @@ void AddVolumesJson(const DiskLayout& layout, std::string_view name, nlohmann::j
   nlohmann::json volumes = nlohmann::json::array();
   for (const Volume& volume : layout.volumes) {
     std::string number = std::to_string(volume.number);
-    std::string path = volume.partition ? std::string(name) + std::string(kPartsSuffix) + "/" + number : std::string(name);
+    std::string path =
+        volume.partition ? std::string(name) + std::string(kPartsSuffix) + "/" + number : std::string(name);
     nlohmann::json v = {{"number", volume.number}, {"offset", volume.offset}, {"size", volume.size}};
     if (volume.partition) {
       v["type"] = volume.partition->type;
@@ -31,9 +33,11 @@ void AddVolumesJson(const DiskLayout& layout, std::string_view name, nlohmann::j
       if (!volume.partition->label.empty()) v["label"] = volume.partition->label;
       if (!volume.partition->uuid.empty()) v["uuid"] = volume.partition->uuid;
     }
-    v["filesystem"] = volume.filesystem.name.empty() ? nlohmann::json(nullptr) : nlohmann::json(volume.filesystem.name);
+    v["filesystem"] =
+        volume.filesystem.name.empty() ? nlohmann::json(nullptr) : nlohmann::json(volume.filesystem.name);
     v["file"] = path;
-    if (volume.filesystem.kind == FilesystemKind::kExt) v["browse"] = std::string(name) + std::string(kFsSuffix) + "/" + number;
+    if (volume.filesystem.kind == FilesystemKind::kExt)
+      v["browse"] = std::string(name) + std::string(kFsSuffix) + "/" + number;
     std::string hint = MountHint(volume.filesystem, path);
     v["mount-hint"] = hint.empty() ? nlohmann::json(nullptr) : nlohmann::json(hint);
     volumes.push_back(std::move(v));

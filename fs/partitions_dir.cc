@@ -28,7 +28,8 @@ std::shared_ptr<Node> PartitionsDir::Lookup(std::string_view name) {
       return std::make_shared<PartitionFile>(context_, ChildPath(name), image_, volume);
     }
     if (name == LabelLinkName(*volume.partition)) {
-      return std::make_shared<FixedLink>(context_, ChildPath(name), std::to_string(volume.number), image_.snapshot.time);
+      return std::make_shared<FixedLink>(context_, ChildPath(name), std::to_string(volume.number),
+                                         image_.snapshot.time);
     }
   }
   return nullptr;
@@ -47,7 +48,8 @@ std::vector<DirEntry> PartitionsDir::List() {
 }
 
 std::unique_ptr<OpenFile> PartitionFile::Open() {
-  return std::make_unique<SourceFile>(std::make_unique<SliceSource>(image_.Open(context_), volume_.offset, volume_.size));
+  return std::make_unique<SourceFile>(
+      std::make_unique<SliceSource>(image_.Open(context_), volume_.offset, volume_.size));
 }
 
 }  // namespace cairn::fs

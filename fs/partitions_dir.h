@@ -25,7 +25,9 @@ class PartitionFile : public Node {
   PartitionFile(const FsContext& context, std::string path, ImageRef image, Volume volume)
       : Node(context, std::move(path)), image_(std::move(image)), volume_(std::move(volume)) {}
 
-  NodeAttr Attr() override { return NodeAttr{NodeType::kFile, volume_.size, image_.snapshot.time, 0, std::nullopt}; }
+  NodeAttr Attr() override {
+    return NodeAttr{NodeType::kFile, volume_.size, image_.snapshot.time, 0, std::nullopt};
+  }
   std::unique_ptr<OpenFile> Open() override;
 
  private:

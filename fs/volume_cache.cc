@@ -4,7 +4,9 @@
 
 namespace cairn::fs {
 
-std::shared_ptr<VolumeCache> MakeVolumeCache() { return std::make_shared<VolumeCache>(); }
+std::shared_ptr<VolumeCache> MakeVolumeCache() {
+  return std::make_shared<VolumeCache>();
+}
 
 template <typename T>
 std::shared_ptr<T> VolumeCache::Lru<T>::Find(const std::string& key) {
@@ -37,7 +39,8 @@ std::shared_ptr<const DiskLayout> VolumeCache::Layout(const std::string& key, co
   return layouts_.Insert(key, std::move(layout), kMaxLayouts);
 }
 
-std::shared_ptr<ExtFilesystem> VolumeCache::Filesystem(const std::string& key, uint32_t number, const OpenImage& open) {
+std::shared_ptr<ExtFilesystem> VolumeCache::Filesystem(const std::string& key, uint32_t number,
+                                                       const OpenImage& open) {
   std::string fs_key = key + "#" + std::to_string(number);
   {
     std::lock_guard lock(mu_);
@@ -48,7 +51,8 @@ std::shared_ptr<ExtFilesystem> VolumeCache::Filesystem(const std::string& key, u
   const Volume* volume = layout->Find(number);
   if (volume == nullptr) throw Error(ErrorKind::kNotFound, key + " has no volume " + std::to_string(number));
   if (volume->filesystem.kind != FilesystemKind::kExt) {
-    throw Error(ErrorKind::kInvalidInput, key + " volume " + std::to_string(number) + " holds no ext filesystem");
+    throw Error(ErrorKind::kInvalidInput,
+                key + " volume " + std::to_string(number) + " holds no ext filesystem");
   }
   std::string description = key + " volume " + std::to_string(number);
   auto fs = std::make_shared<ExtFilesystem>(VolumeSource(image, *volume), description);

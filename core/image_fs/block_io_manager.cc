@@ -9,7 +9,9 @@ namespace {
 
 constexpr char kNamePrefix[] = "cairn-block-source:";
 
-BlockIoTarget* TargetOf(io_channel channel) { return static_cast<BlockIoTarget*>(channel->private_data); }
+BlockIoTarget* TargetOf(io_channel channel) {
+  return static_cast<BlockIoTarget*>(channel->private_data);
+}
 
 errcode_t Open(const char* name, int flags, io_channel* channel);
 
@@ -52,12 +54,24 @@ errcode_t Read64(io_channel channel, unsigned long long block, int count, void* 
   }
 }
 
-errcode_t Read32(io_channel channel, unsigned long block, int count, void* data) { return Read64(channel, block, count, data); }
-errcode_t Write32(io_channel, unsigned long, int, const void*) { return EXT2_ET_RO_FILSYS; }
-errcode_t Write64(io_channel, unsigned long long, int, const void*) { return EXT2_ET_RO_FILSYS; }
-errcode_t WriteByte(io_channel, unsigned long, int, const void*) { return EXT2_ET_RO_FILSYS; }
-errcode_t Flush(io_channel) { return 0; }
-errcode_t SetOption(io_channel, const char*, const char*) { return EXT2_ET_INVALID_ARGUMENT; }
+errcode_t Read32(io_channel channel, unsigned long block, int count, void* data) {
+  return Read64(channel, block, count, data);
+}
+errcode_t Write32(io_channel, unsigned long, int, const void*) {
+  return EXT2_ET_RO_FILSYS;
+}
+errcode_t Write64(io_channel, unsigned long long, int, const void*) {
+  return EXT2_ET_RO_FILSYS;
+}
+errcode_t WriteByte(io_channel, unsigned long, int, const void*) {
+  return EXT2_ET_RO_FILSYS;
+}
+errcode_t Flush(io_channel) {
+  return 0;
+}
+errcode_t SetOption(io_channel, const char*, const char*) {
+  return EXT2_ET_INVALID_ARGUMENT;
+}
 
 struct_io_manager MakeManager() {
   struct_io_manager m;
@@ -108,7 +122,9 @@ errcode_t Open(const char* name, int flags, io_channel* channel) {
 
 }  // namespace
 
-io_manager BlockIoManager() { return &manager; }
+io_manager BlockIoManager() {
+  return &manager;
+}
 
 std::string BlockIoName(BlockIoTarget& target) {
   char buf[64];

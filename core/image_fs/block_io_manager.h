@@ -20,8 +20,8 @@
 namespace cairn {
 
 struct BlockIoTarget {
-  BlockSource* source;          // must outlive every channel opened on this target
-  std::optional<Error> error;   // the first read error since the last TakeError
+  BlockSource* source;         // must outlive every channel opened on this target
+  std::optional<Error> error;  // the first read error since the last TakeError
 
   // Throws the recorded error, if any, and clears it.
   void TakeError() {

@@ -22,7 +22,8 @@ DiskLayout ReadDiskLayout(const std::shared_ptr<BlockSource>& disk) {
   if (layout.table.scheme == PartitionScheme::kNone) {
     layout.volumes.push_back(Volume{0, 0, disk->size(), std::nullopt, {}});
   } else {
-    for (const Partition& p : layout.table.partitions) layout.volumes.push_back(Volume{p.number, p.offset, p.size, p, {}});
+    for (const Partition& p : layout.table.partitions)
+      layout.volumes.push_back(Volume{p.number, p.offset, p.size, p, {}});
   }
   for (Volume& volume : layout.volumes) {
     std::shared_ptr<BlockSource> source = VolumeSource(disk, volume);

@@ -1,13 +1,13 @@
 #include "core/image_fs/ext_filesystem.h"
 
-#include "core/util/bytes.h"
-
 #include <et/com_err.h>
 #include <sys/sysmacros.h>
 
 #include <algorithm>
 #include <cstddef>
 #include <cstring>
+
+#include "core/util/bytes.h"
 
 namespace cairn {
 namespace {
@@ -56,7 +56,8 @@ struct FileCloser {
 
 bool ExtFilesystem::Probe(BlockSource& source) {
   uint8_t magic[2];
-  return source.Read(kSuperblockOffset + kMagicOffset, magic) == 2 && LoadLE<uint16_t>(magic) == EXT2_SUPER_MAGIC;
+  return source.Read(kSuperblockOffset + kMagicOffset, magic) == 2 &&
+         LoadLE<uint16_t>(magic) == EXT2_SUPER_MAGIC;
 }
 
 ExtFilesystem::ExtFilesystem(std::shared_ptr<BlockSource> source, std::string description)
@@ -65,8 +66,10 @@ ExtFilesystem::ExtFilesystem(std::shared_ptr<BlockSource> source, std::string de
   target_.source = source_.get();
   std::string name = BlockIoName(target_);
   std::lock_guard lock(mu_);
-  errcode_t rc = ext2fs_open2(name.c_str(), nullptr, EXT2_FLAG_64BITS | EXT2_FLAG_SKIP_MMP, 0, 0, BlockIoManager(), &fs_);
-  if (rc == EXT2_ET_BAD_MAGIC) throw Error(ErrorKind::kCorrupt, description_ + ": not an ext2/3/4 filesystem");
+  errcode_t rc = ext2fs_open2(name.c_str(), nullptr, EXT2_FLAG_64BITS | EXT2_FLAG_SKIP_MMP, 0, 0,
+                              BlockIoManager(), &fs_);
+  if (rc == EXT2_ET_BAD_MAGIC)
+    throw Error(ErrorKind::kCorrupt, description_ + ": not an ext2/3/4 filesystem");
   Check(rc, "opening the filesystem");
 }
 
@@ -91,7 +94,9 @@ std::string ExtFilesystem::label() const {
   return std::string(name, strnlen(name, sizeof fs_->super->s_volume_name));
 }
 
-std::string ExtFilesystem::uuid() const { return HexUuid(fs_->super->s_uuid); }
+std::string ExtFilesystem::uuid() const {
+  return HexUuid(fs_->super->s_uuid);
+}
 
 ext2_inode_large ExtFilesystem::ReadInode(uint32_t ino) {
   if (ino == 0 || ino > fs_->super->s_inodes_count) {
@@ -118,8 +123,9 @@ ExtStat ExtFilesystem::Stat(uint32_t ino) {
   st.blocks = ext2fs_get_stat_i_blocks(fs_, small);
   if (LINUX_S_ISCHR(inode.i_mode) || LINUX_S_ISBLK(inode.i_mode)) {
     uint32_t old_dev = inode.i_block[0], new_dev = inode.i_block[1];
-    st.rdev = old_dev != 0 ? makedev((old_dev >> 8) & 0xff, old_dev & 0xff)
-                           : makedev((new_dev & 0xfff00) >> 8, (new_dev & 0xff) | ((new_dev >> 12) & 0xfff00));
+    st.rdev = old_dev != 0
+                  ? makedev((old_dev >> 8) & 0xff, old_dev & 0xff)
+                  : makedev((new_dev & 0xfff00) >> 8, (new_dev & 0xff) | ((new_dev >> 12) & 0xfff00));
   }
   st.atime = TimeOf(inode, inode.i_atime, offsetof(ext2_inode_large, i_atime_extra), inode.i_atime_extra);
   st.mtime = TimeOf(inode, inode.i_mtime, offsetof(ext2_inode_large, i_mtime_extra), inode.i_mtime_extra);
@@ -130,17 +136,19 @@ ExtStat ExtFilesystem::Stat(uint32_t ino) {
 std::vector<ExtDirEntry> ExtFilesystem::List(uint32_t dir) {
   std::lock_guard lock(mu_);
   if (!LINUX_S_ISDIR(ReadInode(dir).i_mode)) {
-    throw Error(ErrorKind::kInvalidInput, description_ + ": inode " + std::to_string(dir) + " is not a directory");
+    throw Error(ErrorKind::kInvalidInput,
+                description_ + ": inode " + std::to_string(dir) + " is not a directory");
   }
   std::vector<ExtDirEntry> entries;
   auto collect = [](ext2_ino_t, int entry, ext2_dir_entry* dirent, int, int, char*, void* data) -> int {
     if (entry == DIRENT_DOT_FILE || entry == DIRENT_DOT_DOT_FILE) return 0;
     auto* out = static_cast<std::vector<ExtDirEntry>*>(data);
-    out->push_back({std::string(dirent->name, static_cast<size_t>(ext2fs_dirent_name_len(dirent))), dirent->inode,
-                    static_cast<uint8_t>(ext2fs_dirent_file_type(dirent))});
+    out->push_back({std::string(dirent->name, static_cast<size_t>(ext2fs_dirent_name_len(dirent))),
+                    dirent->inode, static_cast<uint8_t>(ext2fs_dirent_file_type(dirent))});
     return 0;
   };
-  Check(ext2fs_dir_iterate2(fs_, dir, 0, nullptr, collect, &entries), "listing directory inode " + std::to_string(dir));
+  Check(ext2fs_dir_iterate2(fs_, dir, 0, nullptr, collect, &entries),
+        "listing directory inode " + std::to_string(dir));
   return entries;
 }
 
@@ -171,7 +179,8 @@ size_t ExtFilesystem::Read(uint32_t ino, uint64_t offset, std::span<uint8_t> out
   std::lock_guard lock(mu_);
   ext2_inode_large inode = ReadInode(ino);
   if (!LINUX_S_ISREG(inode.i_mode)) {
-    throw Error(ErrorKind::kInvalidInput, description_ + ": inode " + std::to_string(ino) + " is not a regular file");
+    throw Error(ErrorKind::kInvalidInput,
+                description_ + ": inode " + std::to_string(ino) + " is not a regular file");
   }
   uint64_t size = EXT2_I_SIZE(&inode);
   if (offset >= size || out.empty()) return 0;
@@ -195,7 +204,8 @@ std::string ExtFilesystem::ReadLink(uint32_t ino) {
   std::lock_guard lock(mu_);
   ext2_inode_large inode = ReadInode(ino);
   if (!LINUX_S_ISLNK(inode.i_mode)) {
-    throw Error(ErrorKind::kInvalidInput, description_ + ": inode " + std::to_string(ino) + " is not a symbolic link");
+    throw Error(ErrorKind::kInvalidInput,
+                description_ + ": inode " + std::to_string(ino) + " is not a symbolic link");
   }
   uint64_t size = EXT2_I_SIZE(&inode);
   if (size > kMaxLinkTarget) {
@@ -230,7 +240,8 @@ std::vector<std::pair<std::string, std::string>> ExtFilesystem::Xattrs(uint32_t 
   Check(ext2fs_xattrs_read(handle), what);
   std::vector<std::pair<std::string, std::string>> out;
   auto collect = [](char* name, char* value, size_t length, void* data) -> int {
-    static_cast<std::vector<std::pair<std::string, std::string>>*>(data)->emplace_back(name, std::string(value, length));
+    static_cast<std::vector<std::pair<std::string, std::string>>*>(data)->emplace_back(
+        name, std::string(value, length));
     return 0;
   };
   Check(ext2fs_xattrs_iterate(handle, collect, &out), what);

@@ -32,20 +32,21 @@ struct ExtTime {
 
 struct ExtStat {
   uint32_t ino = 0;
-  uint32_t mode = 0;     // type and permission bits, as st_mode
+  uint32_t mode = 0;  // type and permission bits, as st_mode
   uint32_t uid = 0;
   uint32_t gid = 0;
   uint32_t nlink = 0;
-  uint64_t size = 0;     // bytes (symlinks: the target's length)
-  uint64_t blocks = 0;   // 512-byte blocks allocated
-  uint64_t rdev = 0;     // device number of character and block devices (Linux encoding)
+  uint64_t size = 0;    // bytes (symlinks: the target's length)
+  uint64_t blocks = 0;  // 512-byte blocks allocated
+  uint64_t rdev = 0;    // device number of character and block devices (Linux encoding)
   ExtTime atime, mtime, ctime;
 };
 
 struct ExtDirEntry {
   std::string name;
   uint32_t ino;
-  uint8_t file_type;  // EXT2_FT_REG_FILE, EXT2_FT_DIR, EXT2_FT_SYMLINK, ...; EXT2_FT_UNKNOWN without the filetype feature
+  uint8_t file_type;  // EXT2_FT_REG_FILE, EXT2_FT_DIR, EXT2_FT_SYMLINK, ...; EXT2_FT_UNKNOWN without the
+                      // filetype feature
 };
 
 class ExtFilesystem {
@@ -93,8 +94,8 @@ class ExtFilesystem {
   const std::shared_ptr<BlockSource> source_;
   const std::string description_;
   std::mutex mu_;
-  BlockIoTarget target_;        // guarded by mu_; the channel's view of source_
-  ext2_filsys fs_ = nullptr;    // guarded by mu_
+  BlockIoTarget target_;      // guarded by mu_; the channel's view of source_
+  ext2_filsys fs_ = nullptr;  // guarded by mu_
 };
 
 }  // namespace cairn

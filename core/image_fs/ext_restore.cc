@@ -29,7 +29,9 @@ struct Fd {
   }
 };
 
-timespec Timespec(const ExtTime& t) { return timespec{static_cast<time_t>(t.sec), static_cast<long>(t.nsec)}; }
+timespec Timespec(const ExtTime& t) {
+  return timespec{static_cast<time_t>(t.sec), static_cast<long>(t.nsec)};
+}
 
 bool IsPlainName(const std::string& name) {
   return !name.empty() && name != "." && name != ".." && name.find('/') == std::string::npos &&
@@ -82,7 +84,9 @@ class Restorer {
       if (errno == ENOENT) return;
       Fail("lstat", target);
     }
-    if (!options_.overwrite) throw Error(ErrorKind::kInvalidInput, target.string() + " exists (restore does not overwrite without being told to)");
+    if (!options_.overwrite)
+      throw Error(ErrorKind::kInvalidInput,
+                  target.string() + " exists (restore does not overwrite without being told to)");
     if (S_ISDIR(st.st_mode)) {
       if (dir) return;
       throw Error(ErrorKind::kInvalidInput, target.string() + " is a directory; a file cannot replace it");
@@ -97,8 +101,9 @@ class Restorer {
     for (uint64_t offset = 0; offset < st.size;) {
       size_t n = fs_.Read(st.ino, offset, buffer);
       if (n == 0) {
-        throw Error(ErrorKind::kCorrupt, fs_.description() + ": inode " + std::to_string(st.ino) + " ends at " +
-                                             std::to_string(offset) + " of " + std::to_string(st.size) + " bytes");
+        throw Error(ErrorKind::kCorrupt, fs_.description() + ": inode " + std::to_string(st.ino) +
+                                             " ends at " + std::to_string(offset) + " of " +
+                                             std::to_string(st.size) + " bytes");
       }
       for (size_t done = 0; done < n;) {
         ssize_t w = ::pwrite(out.fd, buffer.data() + done, n - done, static_cast<off_t>(offset + done));
@@ -142,7 +147,8 @@ class Restorer {
     if (xattrs && options_.xattrs) {
       for (const auto& [name, value] : fs_.Xattrs(st.ino)) {
         if (name == kInlineDataXattr) continue;
-        if (::lsetxattr(target.c_str(), name.c_str(), value.data(), value.size(), 0) != 0) ++stats_.xattr_failures;
+        if (::lsetxattr(target.c_str(), name.c_str(), value.data(), value.size(), 0) != 0)
+          ++stats_.xattr_failures;
       }
     }
     timespec times[2] = {Timespec(st.atime), Timespec(st.mtime)};
@@ -153,7 +159,7 @@ class Restorer {
   const ExtRestoreOptions& options_;
   ExtRestoreStats stats_;
   std::map<uint32_t, std::filesystem::path> restored_;  // multiply linked inodes -> their first restored name
-  std::set<uint32_t> directories_;                      // entered so far, against loops in damaged filesystems
+  std::set<uint32_t> directories_;  // entered so far, against loops in damaged filesystems
 };
 
 }  // namespace

@@ -19,7 +19,7 @@ struct ExtRestoreOptions {
 };
 
 struct ExtRestoreStats {
-  uint64_t files = 0;           // regular files written
+  uint64_t files = 0;  // regular files written
   uint64_t directories = 0;
   uint64_t symlinks = 0;
   uint64_t hardlinks = 0;       // extra names of a file already restored, made with link(2)

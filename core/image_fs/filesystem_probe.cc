@@ -5,7 +5,7 @@
 namespace cairn {
 namespace {
 
-constexpr size_t kProbeBytes = 8192;               // covers all but btrfs
+constexpr size_t kProbeBytes = 8192;  // covers all but btrfs
 constexpr uint64_t kBtrfsMagicOffset = 65536 + 64;
 constexpr size_t kExtSuperblock = 1024;
 constexpr uint32_t kExtCompatJournal = 0x4;
@@ -37,7 +37,8 @@ FilesystemInfo ProbeFilesystem(BlockSource& volume) {
   if (At(data, 0, "XFSB")) return {FilesystemKind::kXfs, "xfs"};
   if (At(data, 0, "LUKS\xba\xbe")) return {FilesystemKind::kLuks, "crypto_LUKS"};
   if (At(data, 3, "NTFS    ")) return {FilesystemKind::kNtfs, "ntfs"};
-  if (data.size() >= 512 && data[510] == 0x55 && data[511] == 0xAA && (At(data, 54, "FAT") || At(data, 82, "FAT"))) {
+  if (data.size() >= 512 && data[510] == 0x55 && data[511] == 0xAA &&
+      (At(data, 54, "FAT") || At(data, 82, "FAT"))) {
     return {FilesystemKind::kVfat, "vfat"};
   }
   for (size_t sector = 0; sector < 4; ++sector) {
@@ -45,7 +46,8 @@ FilesystemInfo ProbeFilesystem(BlockSource& volume) {
       return {FilesystemKind::kLvmPv, "LVM2_member"};
     }
   }
-  if (At(data, 4096 - 10, "SWAPSPACE2") || At(data, 4096 - 10, "SWAP-SPACE")) return {FilesystemKind::kSwap, "swap"};
+  if (At(data, 4096 - 10, "SWAPSPACE2") || At(data, 4096 - 10, "SWAP-SPACE"))
+    return {FilesystemKind::kSwap, "swap"};
   uint8_t btrfs[8];
   if (volume.Read(kBtrfsMagicOffset, btrfs) == sizeof btrfs && AsChars(btrfs) == "_BHRfS_M") {
     return {FilesystemKind::kBtrfs, "btrfs"};
@@ -62,8 +64,10 @@ std::string MountHint(const FilesystemInfo& info, std::string_view path) {
     case FilesystemKind::kBtrfs: return "mount -t btrfs -o loop,ro,rescue=nologreplay " + file + " /mnt";
     case FilesystemKind::kNtfs: return "mount -t ntfs3 -o loop,ro " + file + " /mnt";
     case FilesystemKind::kLvmPv:
-      return "losetup --read-only --find --show " + file + " && vgscan && vgchange -ay  # then mount an LV with -o ro";
-    case FilesystemKind::kLuks: return "cryptsetup open --readonly " + file + " restore  # then mount /dev/mapper/restore -o ro";
+      return "losetup --read-only --find --show " + file +
+             " && vgscan && vgchange -ay  # then mount an LV with -o ro";
+    case FilesystemKind::kLuks:
+      return "cryptsetup open --readonly " + file + " restore  # then mount /dev/mapper/restore -o ro";
     case FilesystemKind::kSwap:
     case FilesystemKind::kUnknown: return "";
   }

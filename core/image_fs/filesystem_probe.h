@@ -18,7 +18,8 @@ enum class FilesystemKind { kUnknown, kExt, kVfat, kXfs, kBtrfs, kNtfs, kLvmPv, 
 
 struct FilesystemInfo {
   FilesystemKind kind = FilesystemKind::kUnknown;
-  std::string name;  // blkid's TYPE: "ext4", "vfat", "xfs", "btrfs", "ntfs", "LVM2_member", "swap", "crypto_LUKS"; "" unknown
+  std::string name;  // blkid's TYPE: "ext4", "vfat", "xfs", "btrfs", "ntfs", "LVM2_member", "swap",
+                     // "crypto_LUKS"; "" unknown
 
   bool operator==(const FilesystemInfo&) const = default;
 };

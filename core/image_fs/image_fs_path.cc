@@ -41,10 +41,11 @@ std::unique_ptr<ExtFilesystem> OpenVolumeFilesystem(const std::shared_ptr<BlockS
   }
   if (volume->filesystem.kind != FilesystemKind::kExt) {
     std::string holds = volume->filesystem.name.empty() ? "no known filesystem" : volume->filesystem.name;
-    throw Error(ErrorKind::kUnsupported, description + " volume " + std::to_string(number) + " holds " + holds +
-                                             ", not ext2/3/4");
+    throw Error(ErrorKind::kUnsupported,
+                description + " volume " + std::to_string(number) + " holds " + holds + ", not ext2/3/4");
   }
-  return std::make_unique<ExtFilesystem>(VolumeSource(disk, *volume), description + " volume " + std::to_string(number));
+  return std::make_unique<ExtFilesystem>(VolumeSource(disk, *volume),
+                                         description + " volume " + std::to_string(number));
 }
 
 }  // namespace cairn

@@ -14,9 +14,9 @@
 namespace cairn {
 
 struct ImageFsPath {
-  std::string image;   // "drive-scsi0.img" (the archive name without .fidx)
-  uint32_t volume;     // 1: partition 1; 0: the whole image
-  std::string inner;   // "etc/fstab"; "" for the filesystem's root
+  std::string image;  // "drive-scsi0.img" (the archive name without .fidx)
+  uint32_t volume;    // 1: partition 1; 0: the whole image
+  std::string inner;  // "etc/fstab"; "" for the filesystem's root
 };
 
 // Splits "drive-scsi0.img.fs/1/etc/fstab" (a leading '/' is allowed); nullopt when the path

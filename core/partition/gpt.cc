@@ -95,10 +95,10 @@ PartitionTable Decode(DiskSectors& disk, const GptHeader& h, ByteView entries) {
     uint64_t first = LoadLE<uint64_t>(&e[32]);
     uint64_t last = LoadLE<uint64_t>(&e[40]);
     if (first > last || first < h.first_usable || last > h.last_usable) {
-      throw Error(ErrorKind::kCorrupt, "GPT: partition " + std::to_string(i + 1) + " (sectors " +
-                                           std::to_string(first) + ".." + std::to_string(last) +
-                                           ") lies outside the usable sectors " + std::to_string(h.first_usable) +
-                                           ".." + std::to_string(h.last_usable));
+      throw Error(ErrorKind::kCorrupt,
+                  "GPT: partition " + std::to_string(i + 1) + " (sectors " + std::to_string(first) + ".." +
+                      std::to_string(last) + ") lies outside the usable sectors " +
+                      std::to_string(h.first_usable) + ".." + std::to_string(h.last_usable));
     }
     Partition p;
     p.number = i + 1;
@@ -115,15 +115,16 @@ PartitionTable Decode(DiskSectors& disk, const GptHeader& h, ByteView entries) {
   std::sort(by_offset.begin(), by_offset.end(), [](auto* a, auto* b) { return a->offset < b->offset; });
   for (size_t i = 1; i < by_offset.size(); ++i) {
     if (by_offset[i]->offset < by_offset[i - 1]->offset + by_offset[i - 1]->size) {
-      throw Error(ErrorKind::kCorrupt, "GPT: partitions " + std::to_string(by_offset[i - 1]->number) + " and " +
-                                           std::to_string(by_offset[i]->number) + " overlap");
+      throw Error(ErrorKind::kCorrupt, "GPT: partitions " + std::to_string(by_offset[i - 1]->number) +
+                                           " and " + std::to_string(by_offset[i]->number) + " overlap");
     }
   }
   return table;
 }
 
 // The valid header and entries at `lba`, or why there are none.
-std::variant<PartitionTable, std::string> TryCopy(DiskSectors& disk, uint64_t lba, std::optional<GptHeader>& header) {
+std::variant<PartitionTable, std::string> TryCopy(DiskSectors& disk, uint64_t lba,
+                                                  std::optional<GptHeader>& header) {
   auto h = ReadHeader(disk, lba);
   if (auto* reason = std::get_if<std::string>(&h)) return *reason;
   header = std::get<GptHeader>(h);
@@ -137,7 +138,8 @@ std::variant<PartitionTable, std::string> TryCopy(DiskSectors& disk, uint64_t lb
 std::string FormatGuid(const uint8_t* p) {
   char buf[40];
   std::snprintf(buf, sizeof buf, "%08X-%04X-%04X-%02X%02X-%02X%02X%02X%02X%02X%02X", LoadLE<uint32_t>(p),
-                LoadLE<uint16_t>(p + 4), LoadLE<uint16_t>(p + 6), p[8], p[9], p[10], p[11], p[12], p[13], p[14], p[15]);
+                LoadLE<uint16_t>(p + 4), LoadLE<uint16_t>(p + 6), p[8], p[9], p[10], p[11], p[12], p[13],
+                p[14], p[15]);
   return buf;
 }
 
@@ -206,8 +208,9 @@ PartitionTable ParseGpt(DiskSectors& disk) {
 
   // The backup header sits at the primary's alternate LBA, and at the last sector by rule.
   uint64_t last = disk.count() == 0 ? 0 : disk.count() - 1;
-  uint64_t backup_lba = primary_header && disk.Contains(primary_header->alternate_lba, 1) ? primary_header->alternate_lba
-                                                                                          : last;
+  uint64_t backup_lba = primary_header && disk.Contains(primary_header->alternate_lba, 1)
+                            ? primary_header->alternate_lba
+                            : last;
   std::optional<GptHeader> backup_header;
   auto backup = TryCopy(disk, backup_lba, backup_header);
   if (auto* table = std::get_if<PartitionTable>(&backup)) {

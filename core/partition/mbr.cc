@@ -21,11 +21,17 @@ MbrEntry EntryAt(ByteView sector, size_t i) {
   return MbrEntry{p[0], p[4], LoadLE<uint32_t>(p + 8), LoadLE<uint32_t>(p + 12)};
 }
 
-bool HasSignature(ByteView sector) { return sector[kMbrSignatureOffset] == 0x55 && sector[kMbrSignatureOffset + 1] == 0xAA; }
+bool HasSignature(ByteView sector) {
+  return sector[kMbrSignatureOffset] == 0x55 && sector[kMbrSignatureOffset + 1] == 0xAA;
+}
 
-bool IsUsed(const MbrEntry& e) { return e.type != 0 && e.sectors != 0; }
+bool IsUsed(const MbrEntry& e) {
+  return e.type != 0 && e.sectors != 0;
+}
 
-bool IsExtended(uint8_t type) { return type == 0x05 || type == 0x0F || type == 0x85; }
+bool IsExtended(uint8_t type) {
+  return type == 0x05 || type == 0x0F || type == 0x85;
+}
 
 std::string TypeCode(uint8_t type) {
   char buf[8];
@@ -48,14 +54,16 @@ Partition MakePartition(uint32_t number, const MbrEntry& e, uint64_t first_lba) 
   return p;
 }
 
-std::string Where(uint64_t lba) { return "sector " + std::to_string(lba); }
+std::string Where(uint64_t lba) {
+  return "sector " + std::to_string(lba);
+}
 
-// Checks that [first, first + count) is inside [lo, hi) and returns first.
+// Throws kCorrupt naming `what` unless [first, first + count) is inside [lo, hi).
 void CheckInside(uint64_t first, uint64_t count, uint64_t lo, uint64_t hi, const std::string& what) {
   if (first < lo || first > hi || count > hi - first) {
-    throw Error(ErrorKind::kCorrupt, what + " (sectors " + std::to_string(first) + "+" + std::to_string(count) +
-                                         ") lies outside sectors [" + std::to_string(lo) + ", " +
-                                         std::to_string(hi) + ")");
+    throw Error(ErrorKind::kCorrupt, what + " (sectors " + std::to_string(first) + "+" +
+                                         std::to_string(count) + ") lies outside sectors [" +
+                                         std::to_string(lo) + ", " + std::to_string(hi) + ")");
   }
 }
 
@@ -73,7 +81,8 @@ void ParseLogical(DiskSectors& disk, uint64_t ext_first, uint64_t ext_count, Par
                                            " logical partitions in the EBR chain");
     }
     Bytes sector = disk.Read(ebr, 1, "MBR: EBR");
-    if (!HasSignature(sector)) throw Error(ErrorKind::kCorrupt, "MBR: EBR at " + Where(ebr) + " lacks the 55 AA signature");
+    if (!HasSignature(sector))
+      throw Error(ErrorKind::kCorrupt, "MBR: EBR at " + Where(ebr) + " lacks the 55 AA signature");
     MbrEntry logical = EntryAt(sector, 0);
     MbrEntry next = EntryAt(sector, 1);
     if (IsUsed(logical)) {
@@ -84,7 +93,8 @@ void ParseLogical(DiskSectors& disk, uint64_t ext_first, uint64_t ext_count, Par
     }
     if (!IsUsed(next)) break;
     if (!IsExtended(next.type)) {
-      throw Error(ErrorKind::kCorrupt, "MBR: EBR at " + Where(ebr) + " links to an entry of type " + TypeCode(next.type));
+      throw Error(ErrorKind::kCorrupt,
+                  "MBR: EBR at " + Where(ebr) + " links to an entry of type " + TypeCode(next.type));
     }
     uint64_t following = ext_first + next.first_lba;
     CheckInside(following, 1, ext_first, ext_end, "MBR: next EBR named by the EBR at " + Where(ebr));
@@ -126,7 +136,8 @@ bool IsProtectiveMbr(ByteView sector0) {
 bool LooksLikeMbr(ByteView sector0) {
   if (sector0.size() < kMbrSectorSize || !HasSignature(sector0)) return false;
   // FAT and NTFS boot sectors carry 55 AA too; their BPB says what they are.
-  if (HasText(sector0, 3, "NTFS    ") || HasText(sector0, 0x36, "FAT") || HasText(sector0, 0x52, "FAT32")) return false;
+  if (HasText(sector0, 3, "NTFS    ") || HasText(sector0, 0x36, "FAT") || HasText(sector0, 0x52, "FAT32"))
+    return false;
   bool used = false;
   for (size_t i = 0; i < 4; ++i) {
     MbrEntry e = EntryAt(sector0, i);

@@ -11,8 +11,9 @@ SliceSource::SliceSource(std::shared_ptr<BlockSource> base, uint64_t offset, uin
     : base_(std::move(base)), offset_(offset), length_(length) {
   uint64_t total = base_->size();
   if (offset > total || length > total - offset) {
-    throw Error(ErrorKind::kInvalidInput, "slice [" + std::to_string(offset) + ", +" + std::to_string(length) +
-                                              ") exceeds a source of " + std::to_string(total) + " bytes");
+    throw Error(ErrorKind::kInvalidInput, "slice [" + std::to_string(offset) + ", +" +
+                                              std::to_string(length) + ") exceeds a source of " +
+                                              std::to_string(total) + " bytes");
   }
 }
 

@@ -16,8 +16,8 @@ class SnapshotImage final : public BlockSource {
   // OpenArchiveReader. `datastore`, `crypt` (may be null) and `cache` must outlive the
   // source. Throws like SnapshotReader and OpenArchiveReader.
   static std::unique_ptr<SnapshotImage> Open(const Datastore& datastore, const Snapshot& snapshot,
-                                             const CryptConfig* crypt, std::string_view filename, ChunkCache& cache,
-                                             const ReadOptions& options = {});
+                                             const CryptConfig* crypt, std::string_view filename,
+                                             ChunkCache& cache, const ReadOptions& options = {});
 
   uint64_t size() const override { return reader_->size(); }
   size_t Read(uint64_t offset, std::span<uint8_t> out) override { return reader_->Read(offset, out); }

@@ -7,8 +7,8 @@
 #include <unistd.h>
 
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "core/crypto/sha256.h"
@@ -26,7 +26,9 @@ namespace fsys = std::filesystem;
 constexpr uint64_t kMiB = 1 << 20;
 constexpr char kTime[] = "2024-05-01T10:00:00Z";
 
-std::string Sha(ByteView data) { return ToHex(Sha256(data)); }
+std::string Sha(ByteView data) {
+  return ToHex(Sha256(data));
+}
 
 std::set<std::string> Names(const fsys::path& dir) {
   std::set<std::string> names;
@@ -93,8 +95,8 @@ class ImageVolumesTest : public MountFixture {
 
 TEST_F(ImageVolumesTest, PartitionFilesAreTheExactExtents) {
   Mount();
-  EXPECT_EQ(Names(Snap("100")), (std::set<std::string>{"index.json", "drive-scsi0.img", "drive-scsi0.img.parts",
-                                                        "drive-scsi0.img.fs"}));
+  EXPECT_EQ(Names(Snap("100")), (std::set<std::string>{"index.json", "drive-scsi0.img",
+                                                       "drive-scsi0.img.parts", "drive-scsi0.img.fs"}));
   EXPECT_EQ(Names(Snap("100") / "drive-scsi0.img.parts"),
             (std::set<std::string>{"1", "2", "3", "1-EFI system", "2-root"}));
   EXPECT_EQ(fsys::read_symlink(Snap("100") / "drive-scsi0.img.parts/1-EFI system"), "1");
@@ -116,8 +118,9 @@ TEST_F(ImageVolumesTest, ExtTreesBrowseLikeTheSource) {
   EXPECT_EQ(Names(Snap("100") / "drive-scsi0.img.fs"), (std::set<std::string>{"2"}));
   EXPECT_EQ(Names(Snap("101") / "drive-scsi0.img.fs"), (std::set<std::string>{"1", "6"}));
   EXPECT_EQ(Names(Snap("102") / "drive-scsi0.img.fs"), (std::set<std::string>{"0"}));
-  for (const fsys::path& root : {Snap("100") / "drive-scsi0.img.fs/2", Snap("101") / "drive-scsi0.img.fs/1",
-                                 Snap("101") / "drive-scsi0.img.fs/6", Snap("102") / "drive-scsi0.img.fs/0"}) {
+  for (const fsys::path& root :
+       {Snap("100") / "drive-scsi0.img.fs/2", Snap("101") / "drive-scsi0.img.fs/1",
+        Snap("101") / "drive-scsi0.img.fs/6", Snap("102") / "drive-scsi0.img.fs/0"}) {
     SCOPED_TRACE(root);
     EXPECT_EQ(CompareTrees(src_, root), 12u);
   }
@@ -181,7 +184,8 @@ TEST_F(ImageVolumesTest, LoopMountsPartitionFiles) {
   Mount();
   if (geteuid() != 0) GTEST_SKIP() << "LOOP DEVICES NEED ROOT: loop-mount comparison not run";
   ShellResult free_loop = Sh("losetup -f");
-  if (free_loop.exit_code != 0) GTEST_SKIP() << "NO LOOP DEVICE AVAILABLE (losetup -f: " << free_loop.output << ")";
+  if (free_loop.exit_code != 0)
+    GTEST_SKIP() << "NO LOOP DEVICE AVAILABLE (losetup -f: " << free_loop.output << ")";
   fsys::path target = tmp_ / "loop";
   fsys::create_directory(target);
   fsys::path part = Snap("100") / "drive-scsi0.img.parts/2";
@@ -211,8 +215,9 @@ TEST_F(ImageVolumesTest, NbdExportsPartitions) {
   std::string socket = (tmp_ / "nbd.sock").string();
   std::string env;
   for (const std::string& e : env_) env += " '" + e + "'";
-  ShellResult started = Sh("(exec env" + env + " " + CAIRN_BINARY + " nbd " + store_ + " --listen unix:" + socket +
-                           " >" + (tmp_ / "nbd.log").string() + " 2>&1) & echo $!");
+  ShellResult started =
+      Sh("(exec env" + env + " " + CAIRN_BINARY + " nbd " + store_ + " --listen unix:" + socket + " >" +
+         (tmp_ / "nbd.log").string() + " 2>&1) & echo $!");
   ASSERT_EQ(started.exit_code, 0);
   pid_t server = std::stoi(started.output);
   auto stop = [&] {
@@ -222,8 +227,8 @@ TEST_F(ImageVolumesTest, NbdExportsPartitions) {
   ASSERT_TRUE(WaitFor([&] { return fsys::exists(socket); }, 30)) << "server did not start";
   ShellResult listed = Sh("nbdinfo --json --list 'nbd+unix:///?socket=" + socket + "'");
   std::string copy = (tmp_ / "part2.copy").string();
-  ShellResult copied = Sh("nbdcopy 'nbd+unix:///vm/101/" + std::string(kTime) + "/drive-scsi0.img/part5?socket=" +
-                          socket + "' '" + copy + "'");
+  ShellResult copied = Sh("nbdcopy 'nbd+unix:///vm/101/" + std::string(kTime) +
+                          "/drive-scsi0.img/part5?socket=" + socket + "' '" + copy + "'");
   stop();
   ASSERT_EQ(copied.exit_code, 0) << copied.output;
   EXPECT_EQ(Sha(ReadFileBytes(copy)), Sha(ByteView(mbr_).subspan(mbr_parts_[2].offset, mbr_parts_[2].size)));

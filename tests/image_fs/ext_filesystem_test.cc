@@ -89,14 +89,17 @@ TEST_F(ExtFilesystemTest, ReadsFilesLinksAndMetadata) {
 
   EXPECT_EQ(fs_->ReadLink(*fs_->Resolve("short-link")), "etc/fstab");
   EXPECT_EQ(fs_->ReadLink(*fs_->Resolve("long-link")), "/" + std::string(200, 'x') + "/target");
-  std::vector<std::pair<std::string, std::string>> xattrs = fs_->Xattrs(*fs_->Resolve("etc/deep/er/note.txt"));
-  EXPECT_NE(std::find(xattrs.begin(), xattrs.end(), std::pair<std::string, std::string>{"user.comment", "hello"}),
-            xattrs.end());
+  std::vector<std::pair<std::string, std::string>> xattrs =
+      fs_->Xattrs(*fs_->Resolve("etc/deep/er/note.txt"));
+  EXPECT_NE(
+      std::find(xattrs.begin(), xattrs.end(), std::pair<std::string, std::string>{"user.comment", "hello"}),
+      xattrs.end());
 
   std::vector<std::string> names;
   for (const ExtDirEntry& e : fs_->List(ExtFilesystem::kRootIno)) names.push_back(e.name);
   std::sort(names.begin(), names.end());
-  EXPECT_EQ(names, (std::vector<std::string>{"bin", "empty", "etc", "long-link", "lost+found", "private", "short-link"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"bin", "empty", "etc", "long-link", "lost+found", "private",
+                                             "short-link"}));
 }
 
 TEST_F(ExtFilesystemTest, WrongKindsAndMissingInodesAreErrors) {

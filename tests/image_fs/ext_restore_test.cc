@@ -30,8 +30,8 @@ class ExtRestoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
     MakeSourceTree(tmp_ / "src");
-    std::vector<SfdiskPartition> parts = Sfdisk(tmp_ / "disk", 48 * kMiB,
-                                                "label: gpt\nsize=8MiB, type=uefi\nsize=24MiB, type=linux\n");
+    std::vector<SfdiskPartition> parts =
+        Sfdisk(tmp_ / "disk", 48 * kMiB, "label: gpt\nsize=8MiB, type=uefi\nsize=24MiB, type=linux\n");
     ASSERT_EQ(parts.size(), 2u);
     WriteAt(tmp_ / "disk", parts[0].offset, MakeVfat(tmp_ / "vfat", 8 * kMiB, {}));
     WriteAt(tmp_ / "disk", parts[1].offset, MakeExt4(tmp_ / "ext4", 24 * kMiB, tmp_ / "src"));

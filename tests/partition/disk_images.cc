@@ -13,7 +13,9 @@
 namespace cairn::test {
 namespace {
 
-std::string Quote(const std::string& s) { return "'" + s + "'"; }
+std::string Quote(const std::string& s) {
+  return "'" + s + "'";
+}
 
 void Run(const std::string& command) {
   ShellResult r = Sh(command);
@@ -22,13 +24,15 @@ void Run(const std::string& command) {
 
 }  // namespace
 
-std::vector<SfdiskPartition> Sfdisk(const std::filesystem::path& image, uint64_t size, const std::string& script) {
+std::vector<SfdiskPartition> Sfdisk(const std::filesystem::path& image, uint64_t size,
+                                    const std::string& script) {
   std::filesystem::remove(image);
   { std::ofstream(image).flush(); }
   std::filesystem::resize_file(image, size);
   std::filesystem::path script_file = image.string() + ".sfdisk";
   WriteFileBytes(script_file, AsBytes(script));
-  ShellResult made = Sh("sfdisk -q --no-reread --no-tell-kernel " + Quote(image) + " < " + Quote(script_file));
+  ShellResult made =
+      Sh("sfdisk -q --no-reread --no-tell-kernel " + Quote(image) + " < " + Quote(script_file));
   std::filesystem::remove(script_file);
   if (made.exit_code != 0) {
     ADD_FAILURE() << "sfdisk failed:\n" << made.output;
@@ -45,8 +49,9 @@ std::vector<SfdiskPartition> Sfdisk(const std::filesystem::path& image, uint64_t
   for (const nlohmann::json& p : table["partitions"]) {
     std::string node = p["node"];
     size_t digits = node.find_last_not_of("0123456789") + 1;
-    out.push_back({static_cast<uint32_t>(std::stoul(node.substr(digits))), p["start"].get<uint64_t>() * sector,
-                   p["size"].get<uint64_t>() * sector, p["type"], p.value("name", "")});
+    out.push_back({static_cast<uint32_t>(std::stoul(node.substr(digits))),
+                   p["start"].get<uint64_t>() * sector, p["size"].get<uint64_t>() * sector, p["type"],
+                   p.value("name", "")});
   }
   return out;
 }
@@ -83,7 +88,8 @@ Bytes MakeSwap(const std::filesystem::path& path, uint64_t size) {
 void WriteAt(const std::filesystem::path& image, uint64_t offset, ByteView data) {
   int fd = ::open(image.c_str(), O_WRONLY);
   ASSERT_GE(fd, 0) << image;
-  ASSERT_EQ(::pwrite(fd, data.data(), data.size(), static_cast<off_t>(offset)), static_cast<ssize_t>(data.size()));
+  ASSERT_EQ(::pwrite(fd, data.data(), data.size(), static_cast<off_t>(offset)),
+            static_cast<ssize_t>(data.size()));
   ::close(fd);
 }
 

@@ -13,9 +13,9 @@
 namespace cairn::test {
 
 struct SfdiskPartition {
-  uint32_t number;  // from the device node name: img1, img5
-  uint64_t offset;  // bytes
-  uint64_t size;    // bytes
+  uint32_t number;   // from the device node name: img1, img5
+  uint64_t offset;   // bytes
+  uint64_t size;     // bytes
   std::string type;  // as sfdisk --json prints it ("83", "5", or a GUID)
   std::string name;  // GPT label
 };
@@ -23,7 +23,8 @@ struct SfdiskPartition {
 // Creates `image` as a sparse file of `size` bytes and runs `sfdisk` with `script` on it;
 // returns the partitions sfdisk then lists (extended containers included). Fails the test
 // (ADD_FAILURE) and returns {} when sfdisk fails.
-std::vector<SfdiskPartition> Sfdisk(const std::filesystem::path& image, uint64_t size, const std::string& script);
+std::vector<SfdiskPartition> Sfdisk(const std::filesystem::path& image, uint64_t size,
+                                    const std::string& script);
 
 // An ext4 filesystem of `size` bytes holding a copy of `source` (mkfs.ext4 -d), with
 // `extra` mkfs options; written to `path` and returned.

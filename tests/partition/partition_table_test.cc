@@ -44,7 +44,9 @@ std::string FailureOf(ByteView disk) {
   }
 }
 
-uint32_t Crc(const uint8_t* p, size_t n) { return static_cast<uint32_t>(crc32(0, p, static_cast<uInt>(n))); }
+uint32_t Crc(const uint8_t* p, size_t n) {
+  return static_cast<uint32_t>(crc32(0, p, static_cast<uInt>(n)));
+}
 
 // Recomputes the entries CRC and the header CRC of the GPT header at `lba` (512-byte sectors).
 void FixGptCrcs(Bytes& disk, uint64_t lba) {
@@ -158,14 +160,15 @@ TEST_F(PartitionTableTest, GptFallsBackToTheBackup) {
   EXPECT_EQ(ParsePartitionTable(disk).partitions, want.partitions);
 
   disk[last * 512 + 40] ^= 1;  // and the backup damaged too
-  EXPECT_EQ(FailureOf(disk), "corrupt: GPT: primary at sector 1: no \"EFI PART\" signature; backup at sector " +
-                                 std::to_string(last) + ": header CRC32 mismatch");
+  EXPECT_EQ(FailureOf(disk),
+            "corrupt: GPT: primary at sector 1: no \"EFI PART\" signature; backup at sector " +
+                std::to_string(last) + ": header CRC32 mismatch");
 }
 
 TEST_F(PartitionTableTest, HostileGptIsCorrupt) {
   Bytes good = Make(kGptScript);
   uint64_t last = good.size() / 512 - 1;
-  auto both = [&](const std::function<void(uint8_t* header)>& edit) {
+  auto both = [&](const std::function<void(uint8_t * header)>& edit) {
     Bytes disk = good;
     for (uint64_t lba : {uint64_t{1}, last}) {
       edit(&disk[lba * 512]);
@@ -174,8 +177,9 @@ TEST_F(PartitionTableTest, HostileGptIsCorrupt) {
     return FailureOf(disk);
   };
   std::string failure = both([](uint8_t* h) { StoreLE<uint32_t>(h + 80, 0xFFFFFFFF); });
-  EXPECT_NE(failure.find("corrupt: GPT: primary at sector 1: 4294967295 entries of 128 bytes exceed 1048576 bytes"),
-            std::string::npos)
+  EXPECT_NE(
+      failure.find("corrupt: GPT: primary at sector 1: 4294967295 entries of 128 bytes exceed 1048576 bytes"),
+      std::string::npos)
       << failure;
   failure = both([](uint8_t* h) { StoreLE<uint32_t>(h + 84, 100); });
   EXPECT_NE(failure.find("entry size 100 is invalid"), std::string::npos) << failure;
@@ -193,7 +197,8 @@ TEST_F(PartitionTableTest, HostileGptIsCorrupt) {
     StoreLE<uint64_t>(&disk[entries * 512 + 128 + 40], 100);
     FixGptCrcs(disk, lba);
   }
-  EXPECT_EQ(FailureOf(disk), "corrupt: GPT: partition 2 (sectors 18432..100) lies outside the usable sectors 2048..131038");
+  EXPECT_EQ(FailureOf(disk),
+            "corrupt: GPT: partition 2 (sectors 18432..100) lies outside the usable sectors 2048..131038");
 
   // Two entries covering the same sectors.
   disk = good;
@@ -217,11 +222,13 @@ TEST_F(PartitionTableTest, HostileMbrIsCorrupt) {
 
   disk = good;
   disk[second_ebr * 512 + 511] = 0;
-  EXPECT_EQ(FailureOf(disk), "corrupt: MBR: EBR at sector " + std::to_string(second_ebr) + " lacks the 55 AA signature");
+  EXPECT_EQ(FailureOf(disk),
+            "corrupt: MBR: EBR at sector " + std::to_string(second_ebr) + " lacks the 55 AA signature");
 
   disk = good;
   StoreLE<uint32_t>(&disk[446 + 12], 0xFFFFFFF0);  // partition 1 far beyond the disk
-  EXPECT_EQ(FailureOf(disk), "corrupt: MBR: partition 1 (sectors 2048+4294967280) lies outside sectors [1, 131072)");
+  EXPECT_EQ(FailureOf(disk),
+            "corrupt: MBR: partition 1 (sectors 2048+4294967280) lies outside sectors [1, 131072)");
 
   disk = good;
   StoreLE<uint32_t>(&disk[446 + 16 + 8], 4096);  // partition 2 starts inside partition 1
@@ -229,7 +236,8 @@ TEST_F(PartitionTableTest, HostileMbrIsCorrupt) {
 
   disk = good;
   StoreLE<uint32_t>(&disk[ext_first * 512 + 446 + 8], 0x7FFFFFFF);  // logical 5 outside the extended one
-  EXPECT_NE(FailureOf(disk).find("corrupt: MBR: logical partition 5 of the EBR at sector"), std::string::npos);
+  EXPECT_NE(FailureOf(disk).find("corrupt: MBR: logical partition 5 of the EBR at sector"),
+            std::string::npos);
 }
 
 // Random damage to real (small) tables: the parser returns or throws kCorrupt, nothing else.

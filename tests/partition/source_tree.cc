@@ -64,7 +64,8 @@ void MakeSourceTree(const fsys::path& root) {
 size_t CompareTrees(const fsys::path& source, const fsys::path& copy, const CompareOptions& options) {
   size_t compared = 0;
   std::map<ino_t, ino_t> inode_of_copy;  // source inode -> copy inode, for hard links
-  for (auto it = fsys::recursive_directory_iterator(source); it != fsys::recursive_directory_iterator(); ++it) {
+  for (auto it = fsys::recursive_directory_iterator(source); it != fsys::recursive_directory_iterator();
+       ++it) {
     fsys::path rel = it->path().lexically_relative(source);
     fsys::path other = copy / rel;
     struct stat a, b;
