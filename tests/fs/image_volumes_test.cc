@@ -179,6 +179,30 @@ TEST_F(ImageVolumesTest, IndexJsonNamesTheFilesystems) {
   }
 }
 
+// An encrypted image's partitions need the key like the image does; index.json still opens.
+TEST_F(ImageVolumesTest, EncryptedImagePartitionsNeedTheKey) {
+  std::string key = (tmp_ / "key.json").string();
+  Cairn({"key", "create", key, "--kdf", "none"});
+  Cairn({"backup", "image", store_, "--id", "103", "--backup-time", kTime, "--keyfile", key,
+         "drive-scsi0.img=" + (tmp_ / "gpt").string()});
+  Mount();
+  fsys::path parts = Snap("103") / "drive-scsi0.img.parts";
+  std::error_code ec;
+  fsys::directory_iterator listing(parts, ec);
+  EXPECT_EQ(ec.value(), EACCES) << ec.message();
+  {
+    std::ifstream in(Snap("103") / "index.json");  // closed before unmounting
+    nlohmann::json doc = nlohmann::json::parse(in);
+    EXPECT_TRUE(doc["files"][0]["volumes-error"].is_string()) << doc.dump(2);
+  }
+  Unmount();
+
+  Mount({"-o", "keyfile=" + key});
+  EXPECT_EQ(Names(parts), (std::set<std::string>{"1", "2", "3", "1-EFI system", "2-root"}));
+  ExpectPartitionFile("103", gpt_, gpt_parts_[1]);
+  EXPECT_EQ(CompareTrees(src_, Snap("103") / "drive-scsi0.img.fs/2"), 12u);
+}
+
 // The kernel reads partition files like block devices: loop-mount them read-only.
 TEST_F(ImageVolumesTest, LoopMountsPartitionFiles) {
   Mount();
