@@ -48,15 +48,22 @@ struct stat StatOf(const FsContext& context, uint64_t ino, const NodeAttr& attr)
     case NodeType::kSymlink: st.st_mode = S_IFLNK | 0777; st.st_nlink = 1; break;
     case NodeType::kOther: st.st_nlink = 1; break;
   }
-  if (attr.mode != 0) st.st_mode = attr.mode;
-  st.st_uid = attr.uid.value_or(context.uid);
-  st.st_gid = attr.gid.value_or(context.gid);
-  st.st_rdev = attr.rdev;
+  st.st_uid = context.uid;
+  st.st_gid = context.gid;
   st.st_size = static_cast<off_t>(attr.size);
   st.st_blocks = static_cast<blkcnt_t>(attr.blocks != 0 ? attr.blocks : (attr.size + 511) / 512);
   st.st_blksize = kPreferredIo;
   st.st_atim.tv_sec = st.st_mtim.tv_sec = st.st_ctim.tv_sec = attr.mtime;
-  st.st_atim.tv_nsec = st.st_mtim.tv_nsec = st.st_ctim.tv_nsec = attr.mtime_nsec;
+  if (const std::optional<PosixAttr>& posix = attr.posix) {
+    st.st_mode = posix->mode;
+    st.st_uid = posix->uid;
+    st.st_gid = posix->gid;
+    st.st_nlink = posix->nlink;
+    st.st_rdev = static_cast<dev_t>(posix->rdev);
+    st.st_atim = {posix->atime, posix->atime_nsec};
+    st.st_mtim.tv_nsec = posix->mtime_nsec;
+    st.st_ctim = {posix->ctime, posix->ctime_nsec};
+  }
   return st;
 }
 

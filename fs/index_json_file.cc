@@ -3,11 +3,22 @@
 #include <nlohmann/json.hpp>
 
 #include "core/store/snapshot_reader.h"
+#include "fs/image_volumes.h"
 
 namespace cairn::fs {
 
 IndexJsonFile::IndexJsonFile(const FsContext& context, std::string path, Snapshot snapshot)
     : Node(context, std::move(path)), snapshot_(std::move(snapshot)) {}
+
+void IndexJsonFile::AddImageVolumes(const std::string& stored, nlohmann::json& file) const {
+  std::string name = stored.substr(0, stored.size() - std::string_view(".fidx").size());
+  try {
+    AddVolumesJson(*ImageRef{snapshot_, stored}.Layout(context_), name, file);
+  } catch (const Error& e) {
+    // Encrypted without a key, a damaged table: the rest of the file is still worth having.
+    file["volumes-error"] = e.what();
+  }
+}
 
 std::string IndexJsonFile::Render() const {
   // No key: the signature is not checked, so the file is readable whatever key was used.
@@ -19,6 +30,7 @@ std::string IndexJsonFile::Render() const {
     file["encrypted"] = file["crypt-mode"] == "encrypt";
     std::optional<ArchiveKind> kind = ArchiveKindOf(name);
     if (kind == ArchiveKind::kFixedIndex) file["chunk-count"] = reader.OpenFixedIndex(name).chunk_count();
+    if (name.ends_with(".img.fidx")) AddImageVolumes(name, file);
     if (kind == ArchiveKind::kDynamicIndex) file["chunk-count"] = reader.OpenDynamicIndex(name).chunk_count();
   }
   doc["protected"] = datastore().IsProtected(snapshot_);

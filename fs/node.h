@@ -30,6 +30,10 @@
 
 namespace cairn::fs {
 
+class VolumeCache;  // volume_cache.h
+// A new, empty VolumeCache.
+std::shared_ptr<VolumeCache> MakeVolumeCache();
+
 // Everything the nodes share, owned by the mount and outliving every node and open file.
 struct FsContext {
   const Datastore* datastore;
@@ -40,23 +44,32 @@ struct FsContext {
   uid_t uid = 0;              // owner reported for every node
   gid_t gid = 0;
   int64_t mount_time = 0;     // mtime of nodes that have no time of their own
+  // Partition layouts and open filesystems of images (`.parts/`, `.fs/`), shared by all nodes.
+  std::shared_ptr<VolumeCache> volumes = MakeVolumeCache();
 };
 
-// kOther: devices, FIFOs and sockets (of file archives); NodeAttr::mode says which.
+// kOther: devices, FIFOs and sockets (of file archives); NodeAttr::posix->mode says which.
 enum class NodeType { kDirectory, kFile, kSymlink, kOther };
+
+// What a node inside stored data (a file archive's or an ext partition's tree) reports about
+// itself instead of the mount's defaults (read-only modes, the mount's owner, mtime for all
+// times).
+struct PosixAttr {
+  uint32_t mode = 0;   // st_mode: type and permission bits
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+  uint32_t nlink = 1;
+  uint64_t rdev = 0;
+  int64_t atime = 0, ctime = 0;  // epoch seconds
+  uint32_t atime_nsec = 0, mtime_nsec = 0, ctime_nsec = 0;
+};
 
 struct NodeAttr {
   NodeType type = NodeType::kDirectory;
   uint64_t size = 0;    // bytes (files), target length (links), 0 for directories
   int64_t mtime = 0;    // epoch seconds
   uint64_t blocks = 0;  // 512-byte blocks; 0 means "size rounded up"
-  // Nodes from file archives report their stored metadata; 0 / nullopt: the mount's defaults
-  // (read-only modes by type, the mount's owner, whole-second times).
-  uint32_t mode = 0;              // full st_mode
-  std::optional<uint32_t> uid = std::nullopt;
-  std::optional<uint32_t> gid = std::nullopt;
-  uint32_t mtime_nsec = 0;
-  uint64_t rdev = 0;
+  std::optional<PosixAttr> posix = std::nullopt;  // set by nodes of archives and filesystems
 };
 
 // The d_type-style mode bits of a listing entry.
@@ -117,7 +130,7 @@ class Node {
   // The mount-relative path of child `name`, and a directory entry for it.
   std::string ChildPath(std::string_view name) const;
   DirEntry ChildEntry(std::string name, NodeType type) const;
-  // The inode number of the node at mount path `path`.
+  // The inode number a node at mount-relative `path` gets.
   uint64_t InodeOf(const std::string& path) const;
 
   const FsContext& context_;

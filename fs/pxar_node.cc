@@ -54,11 +54,15 @@ NodeAttr PxarNode::Attr() {
                                                            : 0;
   const pxar::Stat& st = entry_.meta.stat;
   attr.mtime = st.mtime_secs;
-  attr.mtime_nsec = st.mtime_nanos;
-  attr.mode = static_cast<uint32_t>(st.mode);
-  attr.uid = st.uid;
-  attr.gid = st.gid;
-  if (entry_.kind == pxar::EntryKind::kDevice) attr.rdev = pxar::MakeDev(entry_.dev_major, entry_.dev_minor);
+  PosixAttr& posix = attr.posix.emplace();
+  posix.mode = static_cast<uint32_t>(st.mode);
+  posix.uid = static_cast<uint32_t>(st.uid);
+  posix.gid = static_cast<uint32_t>(st.gid);
+  posix.nlink = attr.type == NodeType::kDirectory ? 2 : 1;  // pxar stores no link counts
+  if (entry_.kind == pxar::EntryKind::kDevice) posix.rdev = pxar::MakeDev(entry_.dev_major, entry_.dev_minor);
+  // pxar stores the mtime only; atime and ctime show it too.
+  posix.atime = posix.ctime = st.mtime_secs;
+  posix.atime_nsec = posix.mtime_nsec = posix.ctime_nsec = static_cast<uint32_t>(st.mtime_nanos);
   return attr;
 }
 

@@ -3,8 +3,10 @@
 #include "core/store/snapshot_reader.h"
 #include "fs/archive_dir.h"
 #include "fs/blob_file.h"
+#include "fs/filesystems_dir.h"
 #include "fs/image_file.h"
 #include "fs/index_json_file.h"
+#include "fs/partitions_dir.h"
 #include "fs/snapshot_facts.h"
 
 namespace cairn::fs {
@@ -46,7 +48,12 @@ const std::vector<SnapshotDir::Entry>& SnapshotDir::Entries() {
       continue;
     } else if (EndsWith(name, ".fidx") || EndsWith(name, ".didx")) {
       // Both suffixes are five characters long.
-      entries.push_back({std::string(StripSuffix(name, ".fidx")), file.filename, Kind::kImage, file.size});
+      std::string shown(StripSuffix(name, ".fidx"));
+      entries.push_back({shown, file.filename, Kind::kImage, file.size});
+      if (EndsWith(name, ".img.fidx")) {
+        entries.push_back({shown + std::string(kPartsSuffix), file.filename, Kind::kPartitions, 0});
+        entries.push_back({shown + std::string(kFsSuffix), file.filename, Kind::kFilesystems, 0});
+      }
     } else if (EndsWith(name, ".blob")) {
       entries.push_back({std::string(StripSuffix(name, ".blob")), file.filename, Kind::kBlob, file.size});
     }
@@ -67,6 +74,8 @@ std::shared_ptr<Node> SnapshotDir::Lookup(std::string_view name) {
       case Kind::kBlob: return std::make_shared<BlobFile>(context_, path, snapshot_, entry.stored, entry.size);
       case Kind::kArchive: return std::make_shared<ArchiveDir>(context_, path, snapshot_, entry.stored);
       case Kind::kIndexJson: return std::make_shared<IndexJsonFile>(context_, path, snapshot_);
+      case Kind::kPartitions: return std::make_shared<PartitionsDir>(context_, path, ImageRef{snapshot_, entry.stored});
+      case Kind::kFilesystems: return std::make_shared<FilesystemsDir>(context_, path, ImageRef{snapshot_, entry.stored});
     }
   }
   return nullptr;

@@ -3,7 +3,10 @@
 //   - `<name>.blob`: the decoded blob (BlobFile), `client.log.blob` included;
 //   - `<name>.pxar.didx`, `<name>.mpxar.didx`: a directory `<name>.pxar` (ArchiveDir), the
 //     payload half `.ppxar.didx` of a split archive belongs to it and is not shown;
-//   - `index.json.blob`: `index.json`, the manifest with derived facts (IndexJsonFile).
+//   - `index.json.blob`: `index.json`, the manifest with derived facts (IndexJsonFile);
+//   - for each `<name>.img.fidx` also `<name>.img.parts/` (PartitionsDir) and
+//     `<name>.img.fs/` (FilesystemsDir), present whatever the image holds, so that listing
+//     a snapshot never reads an image.
 #pragma once
 
 #include <vector>
@@ -23,7 +26,7 @@ class SnapshotDir : public Node {
   std::vector<DirEntry> List() override;
 
  private:
-  enum class Kind { kImage, kBlob, kArchive, kIndexJson };
+  enum class Kind { kImage, kBlob, kArchive, kIndexJson, kPartitions, kFilesystems };
   struct Entry {
     std::string name;    // as shown
     std::string stored;  // file name in the snapshot directory
@@ -33,7 +36,10 @@ class SnapshotDir : public Node {
 
   // The entries, from the manifest; read once per node (archives never change).
   const std::vector<Entry>& Entries();
-  static NodeType TypeOf(Kind kind) { return kind == Kind::kArchive ? NodeType::kDirectory : NodeType::kFile; }
+  static NodeType TypeOf(Kind kind) {
+    bool dir = kind == Kind::kArchive || kind == Kind::kPartitions || kind == Kind::kFilesystems;
+    return dir ? NodeType::kDirectory : NodeType::kFile;
+  }
 
   const Snapshot snapshot_;
   std::mutex mu_;

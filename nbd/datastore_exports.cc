@@ -4,7 +4,9 @@
 
 #include <bit>
 
-#include "core/read/archive_reader.h"
+#include "core/image_fs/disk_layout.h"
+#include "core/read/slice_source.h"
+#include "core/read/snapshot_image.h"
 #include "core/store/snapshot_reader.h"
 #include "core/util/hex.h"
 #include "core/util/log.h"
@@ -15,24 +17,6 @@ namespace {
 
 constexpr std::string_view kImageSuffix = ".img.fidx";
 constexpr std::string_view kIndexSuffix = ".fidx";
-
-// One connection's view of an image: the snapshot stays open (and locked against pruning)
-// for as long as the reader is used.
-class SnapshotImage final : public BlockSource {
- public:
-  SnapshotImage(std::unique_ptr<SnapshotReader> snapshot, std::unique_ptr<IndexReader> reader)
-      : snapshot_(std::move(snapshot)), reader_(std::move(reader)) {}
-
-  uint64_t size() const override { return reader_->size(); }
-  size_t Read(uint64_t offset, std::span<uint8_t> out) override { return reader_->Read(offset, out); }
-  std::vector<Extent> Extents(uint64_t offset, uint64_t length) const override {
-    return reader_->Extents(offset, length);
-  }
-
- private:
-  std::unique_ptr<SnapshotReader> snapshot_;  // declared first: outlives the reader
-  std::unique_ptr<IndexReader> reader_;
-};
 
 bool Selected(const std::string& name, const std::vector<std::string>& globs) {
   if (globs.empty()) return true;
@@ -46,6 +30,66 @@ bool Selected(const std::string& name, const std::vector<std::string>& globs) {
 uint32_t PreferredBlock(uint64_t chunk_size) {
   uint64_t p = std::bit_floor(std::max<uint64_t>(chunk_size, 512));
   return static_cast<uint32_t>(std::min<uint64_t>(p, kMaxPayload));
+}
+
+// Adds `base` under its own name and, for the newest snapshot of a group, under `alias`.
+void AddExport(const Export& base, const std::string& target, const std::string& alias, bool want_target,
+               bool want_alias, const Snapshot& snapshot, std::vector<Export>& out) {
+  if (want_target) {
+    Export e = base;
+    e.name = target;
+    out.push_back(std::move(e));
+  }
+  if (want_alias) {
+    Export e = base;
+    e.name = alias;
+    e.description = "latest of " + snapshot.group.DisplayPath() + ": " + base.description;
+    out.push_back(std::move(e));
+  }
+}
+
+// `<image>/part<N>` for every partition of the image `image` exports (issue 7). The table
+// is read now, once, to know the names and sizes; an image whose table cannot be read gets
+// no partition exports (with a warning), its whole-image export is unaffected.
+template <typename OpenImage>
+void AddPartitionExports(const Export& image, const OpenImage& open_image, const std::string& alias, bool latest,
+                         const Snapshot& snapshot, const DatastoreExportOptions& options, std::vector<Export>& out) {
+  auto selected = [&](uint32_t n) {
+    std::string suffix = "/part" + std::to_string(n);
+    return std::pair{Selected(image.target + suffix, options.globs), latest && Selected(alias + suffix, options.globs)};
+  };
+  if (!options.globs.empty()) {
+    // Partition numbers are small; only read the table when some name could be wanted.
+    bool any = false;
+    for (uint32_t n = 1; n <= 128 && !any; ++n) any = selected(n).first || selected(n).second;
+    if (!any) return;
+  }
+  DiskLayout layout;
+  try {
+    std::shared_ptr<BlockSource> disk = open_image();
+    layout = ReadDiskLayout(disk);
+  } catch (const Error& e) {
+    Log(LogLevel::kWarning, "no partition exports for " + image.target + ": " + e.what());
+    return;
+  }
+  for (const Volume& volume : layout.volumes) {
+    if (!volume.partition) continue;
+    auto [want_target, want_alias] = selected(volume.number);
+    if (!want_target && !want_alias) continue;
+    std::string suffix = "/part" + std::to_string(volume.number);
+    Export e;
+    e.size = volume.size;
+    e.preferred_block = image.preferred_block;
+    e.target = image.target + suffix;
+    e.description = "partition " + std::to_string(volume.number) + " of " + image.target + " (" +
+                    std::to_string(volume.size) + " bytes" +
+                    (volume.filesystem.name.empty() ? "" : ", " + volume.filesystem.name) + ")";
+    uint64_t offset = volume.offset, size = volume.size;
+    e.open = [open_image, offset, size]() -> std::unique_ptr<BlockSource> {
+      return std::make_unique<SliceSource>(open_image(), offset, size);
+    };
+    AddExport(e, e.target, alias + suffix, want_target, want_alias, snapshot, out);
+  }
 }
 
 void AddSnapshotExports(const Datastore& ds, const Snapshot& snapshot, bool latest, const CryptConfig* crypt,
@@ -64,9 +108,8 @@ void AddSnapshotExports(const Datastore& ds, const Snapshot& snapshot, bool late
     std::string alias = snapshot.group.DisplayPath() + "/latest/" + archive;
     bool want_target = Selected(target, options.globs);
     bool want_alias = latest && Selected(alias, options.globs);
-    if (!want_target && !want_alias) continue;
     if (file.crypt_mode == CryptMode::kEncrypt && crypt == nullptr) {
-      Log(LogLevel::kWarning, "skipping " + target + ": encrypted, and no --keyfile given");
+      if (want_target || want_alias) Log(LogLevel::kWarning, "skipping " + target + ": encrypted, and no --keyfile given");
       continue;
     }
     uint64_t size = 0, chunk_size = 0;
@@ -80,6 +123,12 @@ void AddSnapshotExports(const Datastore& ds, const Snapshot& snapshot, bool late
       Log(LogLevel::kWarning, "skipping " + target + ": " + e.what());
       continue;
     }
+    const Datastore* dsp = &ds;
+    ReadOptions read = options.read;
+    std::string filename = file.filename;
+    auto open_image = [dsp, snapshot, filename, crypt, &cache, read] {
+      return SnapshotImage::Open(*dsp, snapshot, crypt, filename, cache, read);
+    };
     Export base;
     base.size = size;
     base.preferred_block = PreferredBlock(chunk_size);
@@ -87,25 +136,9 @@ void AddSnapshotExports(const Datastore& ds, const Snapshot& snapshot, bool late
     base.base_id = std::move(base_id);
     base.description = target + " (" + std::to_string(size) + " bytes" +
                        (file.crypt_mode == CryptMode::kEncrypt ? ", encrypted" : "") + ")";
-    const Datastore* dsp = &ds;
-    ReadOptions read = options.read;
-    std::string filename = file.filename;
-    base.open = [dsp, snapshot, filename, crypt, &cache, read]() -> std::unique_ptr<BlockSource> {
-      auto opened = std::make_unique<SnapshotReader>(*dsp, snapshot, crypt);
-      std::unique_ptr<IndexReader> index = OpenArchiveReader(*opened, filename, cache, read);
-      return std::make_unique<SnapshotImage>(std::move(opened), std::move(index));
-    };
-    if (want_target) {
-      Export e = base;
-      e.name = target;
-      out.push_back(std::move(e));
-    }
-    if (want_alias) {
-      Export e = base;
-      e.name = alias;
-      e.description = "latest of " + snapshot.group.DisplayPath() + ": " + base.description;
-      out.push_back(std::move(e));
-    }
+    base.open = [open_image]() -> std::unique_ptr<BlockSource> { return open_image(); };
+    AddExport(base, target, alias, want_target, want_alias, snapshot, out);
+    AddPartitionExports(base, open_image, alias, latest, snapshot, options, out);
   }
 }
 
