@@ -1,12 +1,16 @@
 // cairn restore DATASTORE SNAPSHOT ARCHIVE[/PATH] TARGET: extract files of a pxar archive
-// with their metadata; hostile entries are refused and reported, the rest goes on.
+// with their metadata; hostile entries are refused and reported, the rest goes on. Also
+// files of ext2/3/4 filesystems inside VM images: drive-scsi0.img.fs/N/PATH.
 #include <iostream>
 
 #include "cli/cli_common.h"
 #include "cli/commands.h"
 #include "cli/progress.h"
+#include "core/image_fs/ext_restore.h"
+#include "core/image_fs/image_fs_path.h"
 #include "core/pxar/accessor.h"
 #include "core/read/archive_reader.h"
+#include "core/read/snapshot_image.h"
 #include "core/restore/extractor.h"
 #include "core/store/snapshot_reader.h"
 
@@ -19,8 +23,7 @@ struct RestoreCommandOptions {
   std::string archive;  // ARCHIVE[/PATH]
   std::string target;
   KeyOptions key;
-  std::string cache_size = "256M";
-  size_t readahead = kDefaultReadahead;
+  CacheOptions cache;
   RestoreOptions restore;
   bool no_owner = false, no_xattrs = false, no_acls = false;
 };
@@ -39,6 +42,34 @@ std::pair<std::string, std::string> ArchiveFiles(const SnapshotReader& reader, s
   throw Error(ErrorKind::kNotFound, reader.Describe(name) + ": no such file archive in the snapshot");
 }
 
+// drive-scsi0.img.fs/N/PATH: PATH of the ext filesystem of partition N (0: the whole image)
+// becomes TARGET.
+void RestoreFromImage(const RestoreCommandOptions& o, const Datastore& ds, const Snapshot& snapshot,
+                      const SnapshotReader& reader, const CryptConfig* crypt, const ImageFsPath& path,
+                      const CommandContext& context) {
+  if (!o.restore.includes.empty() || !o.restore.excludes.empty()) {
+    throw Error(ErrorKind::kInvalidInput, "--include and --exclude apply to file archives, not to image filesystems");
+  }
+  ChunkCache cache({.budget = o.cache.budget()});
+  std::shared_ptr<BlockSource> image =
+      SnapshotImage::Open(ds, snapshot, crypt, reader.ResolveFileName(path.image), cache, ReadOptions{o.cache.readahead});
+  std::unique_ptr<ExtFilesystem> fs = OpenVolumeFilesystem(image, path.volume, snapshot.DisplayPath() + "/" + path.image);
+  ExtRestoreOptions options;
+  options.overwrite = o.restore.overwrite;
+  options.owners = options.owners && !o.no_owner;
+  options.xattrs = !o.no_xattrs;
+  ExtRestoreStats stats = RestoreExtPath(*fs, path.inner, o.target, options);
+  if (!*context.quiet) {
+    std::cerr << "restored " << stats.files << " files, " << stats.directories << " directories, " << stats.symlinks
+              << " symlinks, " << stats.hardlinks << " hard links, " << HumanSize(stats.bytes) << "\n";
+  }
+  if (stats.xattr_failures > 0) std::cerr << stats.xattr_failures << " extended attributes could not be set\n";
+  if (stats.skipped > 0) {
+    std::cerr << stats.skipped << " devices, FIFOs or sockets skipped (only root can make them)\n";
+    throw ExitStatus{kExitSkipped};
+  }
+}
+
 void RunRestore(RestoreCommandOptions& o, const CommandContext& context) {
   o.restore.owner = !o.no_owner;
   o.restore.xattrs = !o.no_xattrs;
@@ -47,14 +78,17 @@ void RunRestore(RestoreCommandOptions& o, const CommandContext& context) {
   std::unique_ptr<CryptConfig> crypt = LoadKey(o.key);
   Snapshot snapshot = ds.ResolveSnapshot(ParseDatastorePath(o.snapshot));
   SnapshotReader reader(ds, snapshot, crypt.get());
+  if (std::optional<ImageFsPath> image_path = ParseImageFsPath(o.archive)) {
+    return RestoreFromImage(o, ds, snapshot, reader, crypt.get(), *image_path, context);
+  }
   size_t slash = o.archive.find('/');
   std::string path = slash == std::string::npos ? "" : o.archive.substr(slash + 1);
   auto [meta_file, payload_file] = ArchiveFiles(reader, o.archive.substr(0, slash));
 
-  ChunkCache cache({.budget = ParseByteSize(o.cache_size)});
-  std::unique_ptr<IndexReader> archive = OpenArchiveReader(reader, meta_file, cache, ReadOptions{o.readahead});
+  ChunkCache cache({.budget = o.cache.budget()});
+  std::unique_ptr<IndexReader> archive = OpenArchiveReader(reader, meta_file, cache, ReadOptions{o.cache.readahead});
   std::unique_ptr<IndexReader> payload;
-  if (!payload_file.empty()) payload = OpenArchiveReader(reader, payload_file, cache, ReadOptions{o.readahead});
+  if (!payload_file.empty()) payload = OpenArchiveReader(reader, payload_file, cache, ReadOptions{o.cache.readahead});
   pxar::Accessor accessor(*archive, payload.get(), archive->description());
 
   Progress progress("restore", payload ? payload->size() : archive->size(), !*context.quiet);
@@ -75,11 +109,18 @@ void RunRestore(RestoreCommandOptions& o, const CommandContext& context) {
 
 void RegisterRestoreCommand(CLI::App& app, CommandContext& context) {
   auto o = std::make_shared<RestoreCommandOptions>();
-  CLI::App* cmd = app.add_subcommand("restore", "Extract files of a pxar archive (root.pxar[/PATH]) with their metadata");
+  CLI::App* cmd = app.add_subcommand(
+      "restore", "Extract files of a pxar archive (root.pxar[/PATH]) or of an image's ext filesystem with their metadata");
   cmd->add_option("DATASTORE", o->datastore, "datastore directory or PBS datastore name")->required();
   cmd->add_option("SNAPSHOT", o->snapshot, "[ns/NS/...]TYPE/ID/TIME (or TYPE/ID/latest)")->required();
-  cmd->add_option("ARCHIVE", o->archive, "file archive, optionally with a path inside it: root.pxar/etc")->required();
-  cmd->add_option("TARGET", o->target, "directory to restore into (created if missing)")->required();
+  cmd->add_option("ARCHIVE", o->archive,
+                  "file archive, optionally with a path inside it: root.pxar/etc; or a path in a filesystem of\n"
+                  "an image, as the mount shows it: drive-scsi0.img.fs/1/etc (partition 1; 0: the whole image)")
+      ->required();
+  cmd->add_option("TARGET", o->target,
+                  "directory to restore into (created if missing); for an image filesystem path, the name the\n"
+                  "restored file or directory gets")
+      ->required();
   cmd->add_option("--include", o->restore.includes, "restore only paths matching this glob (repeatable)");
   cmd->add_option("--exclude", o->restore.excludes, "do not restore paths matching this glob (repeatable)");
   cmd->add_flag("--no-owner", o->no_owner, "do not restore owners (files belong to the caller)");
@@ -87,8 +128,7 @@ void RegisterRestoreCommand(CLI::App& app, CommandContext& context) {
   cmd->add_flag("--no-acls", o->no_acls, "do not restore POSIX ACLs");
   cmd->add_flag("--overwrite", o->restore.overwrite, "replace existing files (directories are always merged)");
   AddKeyOptions(cmd, o->key);
-  cmd->add_option("--cache-size", o->cache_size, "chunk cache budget in bytes, e.g. 256M (default)");
-  cmd->add_option("--readahead", o->readahead, "chunks fetched ahead while reading (default 16, 0: none)");
+  AddCacheOptions(cmd, o->cache);
   cmd->footer(std::string(kExitCodeHelp) +
               "\nEntries that would leave TARGET (names with '/', '.', '..'; symlinks pointing outside;\n"
               "hardlinks outside the archive) are refused and listed on stderr; the exit code is then 9.");
