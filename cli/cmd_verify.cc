@@ -1,4 +1,5 @@
 // cairn verify DATASTORE [PATH]: check every chunk of every index; exit 1 listing damage.
+#include <algorithm>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -15,6 +16,7 @@ struct VerifyOptions {
   std::string datastore;
   std::string path;
   KeyOptions key;
+  CacheOptions cache;  // here: memory and concurrency of the chunk checks
   bool json = false;
 };
 
@@ -50,7 +52,10 @@ void RunVerify(const VerifyOptions& o, const CommandContext& context) {
   std::unique_ptr<CryptConfig> crypt = LoadKey(o.key);
   DatastorePath path = ParseDatastorePath(o.path);
   Progress progress("verify", 0, !*context.quiet && !o.json);
-  DatastoreVerifier verifier(ds, crypt.get(), [&](uint64_t done) { progress.Update(done); });
+  // Each chunk in flight holds up to twice the largest chunk (encoded and decoded).
+  constexpr uint64_t kMemoryPerChunk = 2 * (4 << 20);
+  size_t in_flight = std::min<uint64_t>(o.cache.readahead, std::max<uint64_t>(1, o.cache.budget() / kMemoryPerChunk));
+  DatastoreVerifier verifier(ds, crypt.get(), [&](uint64_t done) { progress.Update(done); }, in_flight);
   if (!path.type) {
     if (!path.ns.IsRoot() && !ds.NamespaceExists(path.ns)) {
       throw Error(ErrorKind::kNotFound, "namespace '" + path.ns.Name() + "' does not exist");
@@ -76,6 +81,9 @@ void RegisterVerifyCommand(CLI::App& app, CommandContext& context) {
   cmd->add_option("PATH", o->path, "[ns/NS/...][TYPE/ID[/TIME|latest]] (default: everything)");
   cmd->add_flag("--json", o->json, "print the report as JSON");
   AddKeyOptions(cmd, o->key);
+  cmd->add_option("--cache-size", o->cache.cache_size, "memory for chunks being checked, e.g. 256M")->capture_default_str();
+  cmd->add_option("--readahead", o->cache.readahead, "chunks fetched and checked at once (0 or 1: one at a time)")
+      ->capture_default_str();
   cmd->footer(kExitCodeHelp);
   cmd->callback([o, &context] { RunVerify(*o, context); });
 }

@@ -1,5 +1,7 @@
 #include "core/verify/datastore_verifier.h"
 
+#include <algorithm>
+
 #include "core/store/snapshot_reader.h"
 #include "core/util/bounded_tasks.h"
 #include "core/util/error.h"
@@ -9,8 +11,8 @@
 namespace cairn {
 
 DatastoreVerifier::DatastoreVerifier(const Datastore& datastore, const CryptConfig* crypt,
-                                     std::function<void(uint64_t)> progress)
-    : datastore_(&datastore), crypt_(crypt), progress_(std::move(progress)) {}
+                                     std::function<void(uint64_t)> progress, size_t max_in_flight)
+    : datastore_(&datastore), crypt_(crypt), progress_(std::move(progress)), max_in_flight_(std::max<size_t>(1, max_in_flight)) {}
 
 void DatastoreVerifier::RecordChunk(const Digest& digest, uint64_t bytes, const std::string& where,
                                     const std::string* error) {
@@ -28,7 +30,7 @@ template <typename Index>
 void DatastoreVerifier::VerifyIndexChunks(const std::string& where, const Index& index, bool encrypted,
                                           const CryptConfig* crypt) {
   ThreadPool pool(ThreadPool::DefaultSize());
-  BoundedTasks tasks(4 * pool.size());
+  BoundedTasks tasks(max_in_flight_);
   const ChunkStore& store = *datastore_->chunk_store();
   for (size_t i = 0; i < index.chunk_count(); ++i) {
     const Digest& digest = index.digest(i);

@@ -37,9 +37,11 @@ struct VerifyReport {
 class DatastoreVerifier {
  public:
   // `crypt` may be null: encrypted chunks then get CRC checks only. `progress` (may be
-  // empty) receives plaintext bytes checked so far.
+  // empty) receives plaintext bytes checked so far. At most `max_in_flight` chunks (at
+  // least 1) are fetched and checked at once, which bounds memory at about twice that many
+  // chunk sizes (encoded and decoded).
   DatastoreVerifier(const Datastore& datastore, const CryptConfig* crypt,
-                    std::function<void(uint64_t)> progress = {});
+                    std::function<void(uint64_t)> progress = {}, size_t max_in_flight = 16);
 
   // Verifies one snapshot; problems go into the report, nothing is thrown for damage.
   void VerifySnapshot(const Snapshot& snapshot);
@@ -57,6 +59,7 @@ class DatastoreVerifier {
   const Datastore* datastore_;
   const CryptConfig* crypt_;
   std::function<void(uint64_t)> progress_;
+  const size_t max_in_flight_;
   std::mutex mu_;                                    // guards the members below
   VerifyReport report_;
   std::unordered_set<Digest, DigestHash> checked_;  // chunks already checked or queued
