@@ -4,7 +4,7 @@
 #include <sys/stat.h>
 
 #include <fstream>
-#include <regex>
+#include <cctype>
 #include <set>
 
 #include "tests/fs/mount_fixture.h"
@@ -20,10 +20,21 @@ std::string ReadText(const std::filesystem::path& path) {
   return std::string((std::istreambuf_iterator<char>(in)), {});
 }
 
+// Every "--name" that starts a word of `text` (after a space, comma or bracket).
 std::set<std::string> LongOptions(const std::string& text) {
   std::set<std::string> options;
-  std::regex option(R"((?:^|[\s,\[])(--[a-z][a-z0-9-]*))");
-  for (std::sregex_iterator it(text.begin(), text.end(), option), end; it != end; ++it) options.insert((*it)[1]);
+  for (size_t at = text.find("--"); at != std::string::npos; at = text.find("--", at + 2)) {
+    if (at > 0 && !std::isspace(static_cast<unsigned char>(text[at - 1])) && text[at - 1] != ',' && text[at - 1] != '[') {
+      continue;
+    }
+    size_t end = at + 2;
+    if (end >= text.size() || !std::islower(static_cast<unsigned char>(text[end]))) continue;
+    while (end < text.size() && (std::islower(static_cast<unsigned char>(text[end])) ||
+                                 std::isdigit(static_cast<unsigned char>(text[end])) || text[end] == '-')) {
+      ++end;
+    }
+    options.insert(text.substr(at, end - at));
+  }
   return options;
 }
 
