@@ -8,8 +8,6 @@
 
 namespace cairn::fs {
 
-inline constexpr char kIndexJson[] = "index.json";
-
 GroupDir::GroupDir(const FsContext& context, std::string path, BackupGroup group)
     : Node(context, std::move(path)), group_(std::move(group)) {}
 

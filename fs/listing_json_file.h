@@ -12,6 +12,9 @@
 
 namespace cairn::fs {
 
+// The name of a listing in the root, a namespace or a group directory.
+inline constexpr char kIndexJson[] = "index.json";
+
 class ListingJsonFile : public Node {
  public:
   ListingJsonFile(const FsContext& context, std::string path, ListingScope scope);

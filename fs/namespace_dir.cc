@@ -8,7 +8,6 @@
 
 namespace cairn::fs {
 
-inline constexpr char kIndexJson[] = "index.json";
 inline constexpr char kNamespacesDir[] = "ns";
 
 NamespaceDir::NamespaceDir(const FsContext& context, std::string path, BackupNamespace ns, uint64_t ino)

@@ -13,7 +13,7 @@ namespace cairn {
 namespace {
 
 constexpr char kMagic[8] = {'C', 'A', 'I', 'R', 'N', 'O', 'V', 'M'};
-constexpr uint32_t kVersion = 1;
+constexpr uint32_t kMapVersion = 1;
 constexpr size_t kHeaderSize = 8 + 4 + 4 + 8;
 
 }  // namespace
@@ -38,7 +38,7 @@ AllocationMap AllocationMap::Load(const std::filesystem::path& path, uint64_t si
   Digest sum = Sha256(ByteView(file.data(), file.size() - 32));
   if (!std::equal(sum.begin(), sum.end(), file.end() - 32))
     throw Error(ErrorKind::kCorrupt, what + ": checksum mismatch");
-  if (LoadLE<uint32_t>(file.data() + 8) != kVersion)
+  if (LoadLE<uint32_t>(file.data() + 8) != kMapVersion)
     throw Error(ErrorKind::kUnsupported, what + ": unknown version");
   if (LoadLE<uint32_t>(file.data() + 12) != granularity || LoadLE<uint64_t>(file.data() + 16) != size) {
     throw Error(ErrorKind::kInvalidInput, what + ": made for another image size or granularity");
@@ -55,7 +55,7 @@ AllocationMap AllocationMap::Load(const std::filesystem::path& path, uint64_t si
 void AllocationMap::SaveDurably(const std::filesystem::path& path) const {
   Bytes out(kMagic, kMagic + 8);
   out.reserve(kHeaderSize + states_.size() + 32);
-  AppendLE<uint32_t>(out, kVersion);
+  AppendLE<uint32_t>(out, kMapVersion);
   AppendLE<uint32_t>(out, granularity_);
   AppendLE<uint64_t>(out, size_);
   for (BlockState s : states_) out.push_back(static_cast<uint8_t>(s));

@@ -96,10 +96,11 @@ TEST_F(NbdChunkErrors, CorruptChunkFailsOnlyItsRangeWithStructuredReplies) {
   EXPECT_EQ(nbd_get_errno(), EIO);
   // One log line per failed range: export, datastore, snapshot, archive, offset and digest.
   std::string log = ServerLog();
-  EXPECT_NE(log.find(std::string(kExport) + ": read of 4194304 bytes at offset 8388608 failed: " +
-                     store_.store + "/vm/200/2024-06-01T00:00:00Z/drive-scsi0.img"),
-            std::string::npos)
-      << log;
+  std::string failure = kExport;
+  failure += ": read of 4194304 bytes at offset 8388608 failed: ";
+  failure += store_.store;
+  failure += "/vm/200/2024-06-01T00:00:00Z/drive-scsi0.img";
+  EXPECT_NE(log.find(failure), std::string::npos) << log;
   EXPECT_NE(log.find("offset 8388608, chunk 2 " + Digest(2)), std::string::npos) << log;
 }
 

@@ -91,7 +91,9 @@ TEST_F(FaultInjectionTest, DamagedChunksFailOnlyTheirRangesAndAreLoggedOnce) {
     EXPECT_EQ(log.find(hex, log.find('\n', at)), std::string::npos) << hex << " logged more than once:\n" << log;
     std::string line = log.substr(log.rfind('\n', at) + 1, log.find('\n', at) - log.rfind('\n', at) - 1);
     EXPECT_NE(line.find(store_), std::string::npos) << line;
-    EXPECT_NE(line.find(std::string("vm/100/") + kTime), std::string::npos) << line;
+    std::string snapshot = "vm/100/";
+    snapshot += kTime;
+    EXPECT_NE(line.find(snapshot), std::string::npos) << line;
     EXPECT_NE(line.find("drive-scsi0.img"), std::string::npos) << line;
     EXPECT_NE(line.find("offset " + std::to_string(offset)), std::string::npos) << line;
   }
