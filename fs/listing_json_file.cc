@@ -10,8 +10,8 @@ namespace {
 // case costs nothing extra); any other offset restarts from the nearest checkpoint.
 class ListingHandle : public OpenFile {
  public:
-  ListingHandle(const Datastore& datastore, ListingScope scope, std::shared_ptr<const ListingLayout> layout)
-      : datastore_(datastore), scope_(std::move(scope)), layout_(std::move(layout)) {}
+  ListingHandle(const FsContext& context, ListingScope scope, std::shared_ptr<const ListingLayout> layout)
+      : context_(context), scope_(std::move(scope)), layout_(std::move(layout)) {}
 
   uint64_t size() const override { return layout_->size; }
   bool immutable() const override { return false; }
@@ -22,7 +22,7 @@ class ListingHandle : public OpenFile {
     std::lock_guard lock(mu_);
     if (!stream_ || stream_->offset() != offset) {
       const ListingCheckpoint& from = layout_->CheckpointBefore(offset);
-      stream_.emplace(datastore_, scope_, from);
+      stream_.emplace(*context_.datastore, scope_, from, context_.manifest_readers.get());
       stream_->Skip(offset - from.offset);
     }
     size_t n = stream_->Produce(out);
@@ -33,7 +33,7 @@ class ListingHandle : public OpenFile {
   }
 
  private:
-  const Datastore& datastore_;
+  const FsContext& context_;
   const ListingScope scope_;
   const std::shared_ptr<const ListingLayout> layout_;
   std::mutex mu_;
@@ -46,13 +46,14 @@ ListingJsonFile::ListingJsonFile(const FsContext& context, std::string path, Lis
     : Node(context, std::move(path)), scope_(std::move(scope)) {}
 
 std::shared_ptr<const ListingLayout> ListingJsonFile::Layout() {
-  return layout_.Get(kFreshness, [&] { return ListingLayout::Measure(datastore(), scope_); });
+  return layout_.Get(kFreshness,
+                     [&] { return ListingLayout::Measure(datastore(), scope_, context_.manifest_readers.get()); });
 }
 
 NodeAttr ListingJsonFile::Attr() { return NodeAttr{NodeType::kFile, Layout()->size, context_.mount_time, 0}; }
 
 std::unique_ptr<OpenFile> ListingJsonFile::Open() {
-  return std::make_unique<ListingHandle>(datastore(), scope_, Layout());
+  return std::make_unique<ListingHandle>(context_, scope_, Layout());
 }
 
 }  // namespace cairn::fs

@@ -3,36 +3,98 @@
 #include <algorithm>
 #include <cstring>
 
+#include <nlohmann/json.hpp>
+
 #include "core/util/error.h"
 #include "fs/snapshot_facts.h"
 
 namespace cairn::fs {
 
-ListingStream::ListingStream(const Datastore& datastore, const ListingScope& scope, const ListingCheckpoint& from)
-    : datastore_(datastore), walk_(datastore, scope.ns, scope.group), last_(from.after), offset_(from.offset) {
+namespace {
+
+// The list item of `snapshot`: its facts, or its name and what is wrong with its manifest;
+// nullopt when it has none (unfinished, or pruned since the walk listed it).
+std::optional<std::string> RenderItem(const GroupDirectory& group, const Snapshot& snapshot,
+                                      const std::optional<std::string>& owner) {
+  std::string item;
+  try {
+    AppendSnapshotListItem(item, snapshot, group.ReadManifest(snapshot), group.IsProtected(snapshot), owner);
+  } catch (const Error& e) {
+    if (e.kind() == ErrorKind::kNotFound) return std::nullopt;
+    nlohmann::json error = {{"backup-type", BackupTypeName(snapshot.group.type)},
+                            {"backup-id", snapshot.group.id},
+                            {"backup-time", snapshot.time},
+                            {"error", e.what()}};
+    if (!snapshot.group.ns.IsRoot()) error["ns"] = snapshot.group.ns.Name();
+    item = error.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  }
+  return item;
+}
+
+}  // namespace
+
+ListingStream::ListingStream(const Datastore& datastore, const ListingScope& scope, const ListingCheckpoint& from,
+                             ThreadPool* readers)
+    : readers_(readers), walk_(datastore, scope.ns, scope.group), last_(from.after), offset_(from.offset) {
   if (from.after) walk_.Seek(from.after);
   if (from.offset == 0) piece_ = "[";
+}
+
+void ListingStream::FillLookahead() {
+  while (pending_snapshots_ < kLookahead) {
+    struct Job {
+      Snapshot snapshot;
+      std::shared_ptr<const GroupDirectory> group;
+      std::optional<std::string> owner;
+    };
+    std::vector<Job> jobs;
+    while (jobs.size() < kBatchSize) {
+      std::optional<Snapshot> snapshot = walk_.Next();
+      if (!snapshot) break;
+      jobs.push_back(Job{std::move(*snapshot), walk_.group_directory(), walk_.owner()});
+    }
+    if (jobs.empty()) return;
+    Batch& batch = pending_.emplace_back();
+    for (const Job& job : jobs) batch.snapshots.push_back(job.snapshot);
+    pending_snapshots_ += jobs.size();
+    auto promise = std::make_shared<std::promise<std::vector<std::optional<std::string>>>>();
+    batch.rendering = promise->get_future();
+    auto render = [promise, jobs = std::move(jobs)] {
+      try {
+        std::vector<std::optional<std::string>> items;
+        for (const Job& job : jobs) items.push_back(RenderItem(*job.group, job.snapshot, job.owner));
+        promise->set_value(std::move(items));
+      } catch (...) {
+        promise->set_exception(std::current_exception());  // rethrown to the reader by get()
+      }
+    };
+    if (readers_ != nullptr) {
+      readers_->Submit(std::move(render));
+    } else {
+      render();
+    }
+  }
 }
 
 bool ListingStream::NextPiece() {
   piece_.clear();
   piece_pos_ = 0;
   if (closed_) return false;
-  while (std::optional<Snapshot> snapshot = walk_.Next()) {
-    nlohmann::json item;
-    try {
-      item = SnapshotListItem(datastore_, *snapshot, ReadManifestUnlocked(datastore_, *snapshot), walk_.owner());
-    } catch (const Error& e) {
-      if (e.kind() == ErrorKind::kNotFound) continue;  // pruned since it was listed
-      item = {{"backup-type", BackupTypeName(snapshot->group.type)},
-              {"backup-id", snapshot->group.id},
-              {"backup-time", snapshot->time},
-              {"error", e.what()}};
-      if (!snapshot->group.ns.IsRoot()) item["ns"] = snapshot->group.ns.Name();
+  while (true) {
+    FillLookahead();
+    if (pending_.empty()) break;
+    Batch& batch = pending_.front();
+    if (batch.rendering.valid()) batch.items = batch.rendering.get();
+    if (batch.next == batch.snapshots.size()) {
+      pending_.pop_front();
+      continue;
     }
+    size_t i = batch.next++;
+    --pending_snapshots_;
+    if (!batch.items[i]) continue;
     piece_ = last_ ? ",\n" : "\n";
-    piece_ += item.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    last_ = std::move(snapshot);
+    piece_ += *batch.items[i];
+    last_ = std::move(batch.snapshots[i]);
     return true;
   }
   closed_ = true;
@@ -76,11 +138,11 @@ std::optional<ListingCheckpoint> ListingStream::Checkpoint() const {
   return ListingCheckpoint{offset_, last_};
 }
 
-ListingLayout ListingLayout::Measure(const Datastore& datastore, const ListingScope& scope) {
+ListingLayout ListingLayout::Measure(const Datastore& datastore, const ListingScope& scope, ThreadPool* readers) {
   ListingLayout layout;
   layout.checkpoints.push_back(ListingCheckpoint{});
   uint64_t spacing = kCheckpointSpacing;
-  ListingStream stream(datastore, scope, ListingCheckpoint{});
+  ListingStream stream(datastore, scope, ListingCheckpoint{}, readers);
   do {
     if (std::optional<ListingCheckpoint> cp = stream.Checkpoint();
         cp && cp->offset >= layout.checkpoints.back().offset + spacing) {

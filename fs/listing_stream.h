@@ -9,14 +9,20 @@
 // serialized while it is read (pull model), never built whole. A read at any offset resumes
 // from the nearest checkpoint (a byte offset and the snapshot written just before it) by
 // seeking a SnapshotWalk there, so memory stays constant however many snapshots there are.
+// The manifests of the next kLookahead snapshots are read and rendered concurrently while
+// earlier lines are produced: one at a time, a cold datastore would make every line wait
+// for the disk, and a warm one would use one core.
 #pragma once
 
 #include <cstdint>
+#include <deque>
+#include <future>
 #include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "core/util/thread_pool.h"
 #include "fs/snapshot_walk.h"
 
 namespace cairn::fs {
@@ -35,8 +41,13 @@ struct ListingCheckpoint {
 
 class ListingStream {
  public:
-  // Starts producing at `from`. `datastore` must outlive the stream.
-  ListingStream(const Datastore& datastore, const ListingScope& scope, const ListingCheckpoint& from);
+  static constexpr size_t kLookahead = 128;
+  static constexpr size_t kBatchSize = 16;
+
+  // Starts producing at `from`. Manifests are read on `readers`, or inline when it is null.
+  // `datastore` and `readers` must outlive the stream.
+  ListingStream(const Datastore& datastore, const ListingScope& scope, const ListingCheckpoint& from,
+                ThreadPool* readers = nullptr);
 
   // The offset of the next byte Produce() returns.
   uint64_t offset() const { return offset_; }
@@ -51,12 +62,27 @@ class ListingStream {
   std::optional<ListingCheckpoint> Checkpoint() const;
 
  private:
+  // Snapshots whose list items are rendered together by one task (handing each to a
+  // thread on its own costs more than rendering it). An item is the snapshot's JSON, or
+  // nullopt when the snapshot turned out to have no manifest (unfinished, or pruned since
+  // the walk listed it).
+  struct Batch {
+    std::vector<Snapshot> snapshots;
+    std::future<std::vector<std::optional<std::string>>> rendering;
+    std::vector<std::optional<std::string>> items;  // once rendering is collected
+    size_t next = 0;                                // the next snapshot to produce
+  };
+
   // Loads the next piece (a line with its separator, or the closing bracket) into piece_;
   // false at the end of the document.
   bool NextPiece();
+  // Starts rendering walked snapshots until kLookahead are pending or the walk ends.
+  void FillLookahead();
 
-  const Datastore& datastore_;
+  ThreadPool* const readers_;
   SnapshotWalk walk_;
+  std::deque<Batch> pending_;     // in walk order
+  size_t pending_snapshots_ = 0;  // not yet produced, in pending_
   std::optional<Snapshot> last_;  // the snapshot of the last line produced
   std::string piece_;             // being produced
   size_t piece_pos_ = 0;          // bytes of piece_ produced
@@ -73,7 +99,7 @@ struct ListingLayout {
   uint64_t size = 0;
   std::vector<ListingCheckpoint> checkpoints;  // ascending offsets; the first is offset 0
 
-  static ListingLayout Measure(const Datastore& datastore, const ListingScope& scope);
+  static ListingLayout Measure(const Datastore& datastore, const ListingScope& scope, ThreadPool* readers = nullptr);
   // The last checkpoint at or before `offset`.
   const ListingCheckpoint& CheckpointBefore(uint64_t offset) const;
 };

@@ -12,6 +12,7 @@
 
 #include <sys/types.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -27,6 +28,7 @@
 #include "core/crypto/crypt_config.h"
 #include "core/read/index_reader.h"
 #include "core/store/datastore.h"
+#include "core/util/thread_pool.h"
 
 namespace cairn::fs {
 
@@ -46,6 +48,9 @@ struct FsContext {
   int64_t mount_time = 0;     // mtime of nodes that have no time of their own
   // Partition layouts and open filesystems of images (`.parts/`, `.fs/`), shared by all nodes.
   std::shared_ptr<VolumeCache> volumes = MakeVolumeCache();
+  // Read the manifests of streamed index.json listings ahead of the reader. More threads
+  // than cores: on a cold or slow disk, they mostly wait for reads.
+  std::shared_ptr<ThreadPool> manifest_readers = std::make_shared<ThreadPool>(8);
 };
 
 // kOther: devices, FIFOs and sockets (of file archives); NodeAttr::posix->mode says which.
@@ -160,7 +165,9 @@ int64_t DirectoryMtime(const std::filesystem::path& dir);
 
 // A value computed on demand and reused while it is younger than `max_age`, so that the
 // stat, open and read of one `ls -l` or `cat` do not each recompute a generated file, while
-// changes in the datastore still show up within the kernel's attribute timeout.
+// changes in the datastore still show up within the kernel's attribute timeout. A value
+// that took long to compute (the listing of 10^5 snapshots) is reused for twice that long,
+// so the kernel's repeated getattr calls during a long read cannot keep recomputing it.
 template <typename T>
 class RecentValue {
  public:
@@ -168,9 +175,10 @@ class RecentValue {
   std::shared_ptr<const T> Get(std::chrono::steady_clock::duration max_age, Compute compute) {
     std::lock_guard lock(mu_);
     auto now = std::chrono::steady_clock::now();
-    if (!value_ || now - computed_ > max_age) {
+    if (!value_ || now - computed_ > std::max(max_age, 2 * cost_)) {
       value_ = std::make_shared<const T>(compute());
-      computed_ = now;
+      computed_ = std::chrono::steady_clock::now();
+      cost_ = computed_ - now;
     }
     return value_;
   }
@@ -178,7 +186,8 @@ class RecentValue {
  private:
   std::mutex mu_;
   std::shared_ptr<const T> value_;                  // guarded by mu_
-  std::chrono::steady_clock::time_point computed_;  // guarded by mu_
+  std::chrono::steady_clock::time_point computed_;  // guarded by mu_; when value_ was ready
+  std::chrono::steady_clock::duration cost_{};      // guarded by mu_; how long it took
 };
 
 // How long a generated file's content is reused (and the kernel's attribute timeout).

@@ -1,22 +1,21 @@
-// What the generated index.json files say about a snapshot, in one place so that the
-// per-snapshot file and the streamed listings agree.
+// What the streamed index.json listings say about a snapshot.
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
 #include "core/format/manifest.h"
-#include "core/store/datastore.h"
-#include "core/store/snapshot_reader.h"
+#include "core/store/backup_path.h"
 
 namespace cairn::fs {
 
-// One element of a PBS snapshot list (GET .../snapshots): backup-type, backup-id,
-// backup-time, files [{filename, size, crypt-mode}], size, protected, and when known
-// comment, verification, fingerprint, owner; plus "ns" for snapshots outside the root
-// namespace (a PBS list covers one namespace, ours may cover several).
-nlohmann::json SnapshotListItem(const Datastore& datastore, const Snapshot& snapshot, const Manifest& manifest,
-                                const std::optional<std::string>& owner);
+// Appends one element of a PBS snapshot list (GET .../snapshots) as compact JSON, keys in
+// byte order: backup-id, backup-time, backup-type, comment (first line of the notes),
+// files [{crypt-mode, filename, size}], fingerprint, ns (outside the root namespace: a PBS
+// list covers one namespace, ours may cover several), owner, protected, size,
+// verification {state, upid}; the optional ones only when known. Written directly rather
+// than through a JSON DOM: a listing writes one per snapshot, 10^5 or more per read.
+void AppendSnapshotListItem(std::string& out, const Snapshot& snapshot, const Manifest& manifest, bool is_protected,
+                            const std::optional<std::string>& owner);
 
 }  // namespace cairn::fs

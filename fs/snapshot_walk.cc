@@ -21,9 +21,10 @@ SnapshotWalk::Frame SnapshotWalk::MakeFrame(const BackupNamespace& ns) const {
 }
 
 void SnapshotWalk::EnterGroup(const BackupGroup& group) {
-  snapshots_ = datastore_.ListSnapshots(group);
+  group_dir_ = std::make_shared<const GroupDirectory>(datastore_, group);
+  snapshots_ = group_dir_->ListSnapshotDirectories();
   next_snapshot_ = 0;
-  owner_ = datastore_.GroupOwner(group);
+  owner_ = group_dir_->Owner();
 }
 
 void SnapshotWalk::Seek(const std::optional<Snapshot>& after) {

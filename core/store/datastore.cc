@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/store/group_directory.h"
 #include "core/util/error.h"
 #include "core/util/file.h"
 #include "core/util/log.h"
@@ -9,8 +10,6 @@
 
 namespace cairn {
 namespace {
-
-constexpr char kManifestName[] = "index.json.blob";
 
 std::optional<std::string> ReadSmallText(const std::filesystem::path& path) {
   try {
@@ -97,25 +96,11 @@ std::vector<BackupGroup> Datastore::ListGroups(const BackupNamespace& ns) const 
 }
 
 std::vector<Snapshot> Datastore::ListSnapshots(const BackupGroup& group) const {
-  std::vector<Snapshot> out;
-  std::filesystem::path dir = PathOf(group);
-  for (const std::string& name : ListSubdirectories(dir)) {
-    std::optional<int64_t> time = ParseBackupTime(name);
-    if (!time) continue;
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(dir / name / kManifestName, ec)) continue;  // unfinished
-    out.push_back(Snapshot{group, *time});
-  }
-  std::sort(out.begin(), out.end(), [](const Snapshot& a, const Snapshot& b) { return a.time < b.time; });
-  return out;
+  return GroupDirectory(*this, group).ListSnapshots();
 }
 
 std::optional<std::string> Datastore::GroupOwner(const BackupGroup& group) const {
-  std::optional<std::string> text = ReadSmallText(PathOf(group) / "owner");
-  if (!text) return std::nullopt;
-  std::string line = text->substr(0, text->find('\n'));
-  while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.pop_back();
-  return line;
+  return GroupDirectory(*this, group).Owner();
 }
 
 std::optional<std::string> Datastore::GroupNotes(const BackupGroup& group) const {
@@ -123,8 +108,7 @@ std::optional<std::string> Datastore::GroupNotes(const BackupGroup& group) const
 }
 
 bool Datastore::IsProtected(const Snapshot& snapshot) const {
-  std::error_code ec;
-  return std::filesystem::exists(PathOf(snapshot) / ".protected", ec);
+  return GroupDirectory(*this, snapshot.group).IsProtected(snapshot);
 }
 
 Snapshot Datastore::ResolveSnapshot(const DatastorePath& path) const {

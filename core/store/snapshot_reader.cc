@@ -1,6 +1,7 @@
 #include "core/store/snapshot_reader.h"
 
 #include "core/format/blob.h"
+#include "core/store/group_directory.h"
 #include "core/util/error.h"
 #include "core/util/file.h"
 #include "core/util/hex.h"
@@ -15,14 +16,7 @@ bool EndsWith(std::string_view s, std::string_view suffix) {
 }  // namespace
 
 Manifest ReadManifestUnlocked(const Datastore& datastore, const Snapshot& snapshot) {
-  std::filesystem::path path = datastore.PathOf(snapshot) / kManifestBlobName;
-  Bytes raw = ReadWholeFile(path, kMaxBlobSize);
-  try {
-    Bytes json = DecodeBlob(raw, nullptr);
-    return Manifest::Parse(AsChars(json));
-  } catch (const Error& e) {
-    throw e.WithContext(path.string());
-  }
+  return GroupDirectory(datastore, snapshot.group).ReadManifest(snapshot);
 }
 
 std::optional<ArchiveKind> ArchiveKindOf(std::string_view filename) {

@@ -32,27 +32,33 @@ void UniqueFd::Reset() {
   fd_ = -1;
 }
 
-UniqueFd OpenForReading(const std::filesystem::path& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOATIME);
-  if (fd < 0 && errno == EPERM) fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw SystemError("cannot open " + path.string(), errno);
+UniqueFd OpenForReadingAt(int dir, const std::filesystem::path& dir_path, const char* relative) {
+  int fd = ::openat(dir, relative, O_RDONLY | O_CLOEXEC | O_NOATIME);
+  if (fd < 0 && errno == EPERM) fd = ::openat(dir, relative, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw SystemError("cannot open " + (dir_path / relative).string(), errno);
   return UniqueFd(fd);
 }
 
-std::vector<std::string> ListSubdirectories(const std::filesystem::path& dir) {
-  std::vector<std::string> names;
+UniqueFd OpenForReading(const std::filesystem::path& path) { return OpenForReadingAt(AT_FDCWD, {}, path.c_str()); }
+
+UniqueFd OpenDirectory(const std::filesystem::path& dir) {
   int flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
   int fd = ::open(dir.c_str(), flags | O_NOATIME);
   if (fd < 0 && errno == EPERM) fd = ::open(dir.c_str(), flags);
-  if (fd < 0) {
-    if (errno == ENOENT || errno == ENOTDIR) return names;
-    throw SystemError("cannot list " + dir.string(), errno);
-  }
-  DIR* d = ::fdopendir(fd);
+  if (fd < 0 && errno != ENOENT && errno != ENOTDIR) throw SystemError("cannot open directory " + dir.string(), errno);
+  return UniqueFd(fd);
+}
+
+std::vector<std::string> ListSubdirectories(const UniqueFd& dir, const std::filesystem::path& display) {
+  std::vector<std::string> names;
+  if (!dir) return names;
+  // fdopendir takes the descriptor (and its offset): give it a fresh one.
+  int fd = ::openat(dir.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  DIR* d = fd < 0 ? nullptr : ::fdopendir(fd);
   if (d == nullptr) {
     int err = errno;
-    ::close(fd);
-    throw SystemError("cannot list " + dir.string(), err);
+    if (fd >= 0) ::close(fd);
+    throw SystemError("cannot list " + display.string(), err);
   }
   while (struct dirent* e = ::readdir(d)) {
     std::string_view name = e->d_name;
@@ -67,6 +73,15 @@ std::vector<std::string> ListSubdirectories(const std::filesystem::path& dir) {
   ::closedir(d);
   std::sort(names.begin(), names.end());
   return names;
+}
+
+std::vector<std::string> ListSubdirectories(const std::filesystem::path& dir) {
+  return ListSubdirectories(OpenDirectory(dir), dir);
+}
+
+bool ExistsAt(int dir, const char* relative) {
+  struct stat st;
+  return ::fstatat(dir, relative, &st, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
 size_t PreadFull(int fd, std::span<uint8_t> out, uint64_t offset, const std::filesystem::path& path) {
@@ -97,9 +112,16 @@ void PwriteFull(int fd, ByteView data, uint64_t offset, const std::filesystem::p
 }
 
 Bytes ReadWholeFile(const std::filesystem::path& path, size_t max_size) {
-  UniqueFd fd = OpenForReading(path);
+  return ReadWholeFileAt(AT_FDCWD, {}, path.c_str(), max_size);
+}
+
+Bytes ReadWholeFileAt(int dir, const std::filesystem::path& dir_path, const char* relative, size_t max_size) {
+  UniqueFd fd = OpenForReadingAt(dir, dir_path, relative);
   struct stat st;
-  if (::fstat(fd.get(), &st) != 0) throw SystemError("cannot stat " + path.string(), errno);
+  if (::fstat(fd.get(), &st) != 0) {
+    throw SystemError("cannot stat " + (dir_path / relative).string(), errno);
+  }
+  std::filesystem::path path = dir_path / relative;
   if (!S_ISREG(st.st_mode)) throw Error(ErrorKind::kInvalidInput, path.string() + " is not a regular file");
   if (static_cast<uint64_t>(st.st_size) > max_size) {
     throw Error(ErrorKind::kInvalidInput, path.string() + " is " + std::to_string(st.st_size) +

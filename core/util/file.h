@@ -33,13 +33,28 @@ class UniqueFd {
 // so that reading a datastore does not even touch access times. Throws Error.
 UniqueFd OpenForReading(const std::filesystem::path& path);
 
+// The *At variants resolve `relative` against the open directory `dir` (or the working
+// directory for AT_FDCWD): walking many files of one directory then costs no lookups from
+// the root. Error messages name `dir_path / relative`.
+UniqueFd OpenForReadingAt(int dir, const std::filesystem::path& dir_path, const char* relative);
+
+// Opens a directory to use with the *At functions (O_NOATIME where permitted); an empty
+// UniqueFd when it does not exist. Throws Error for other failures.
+UniqueFd OpenDirectory(const std::filesystem::path& dir);
+
 // Names of the subdirectories of `dir`, sorted; an absent directory yields an empty list.
 // Opened with O_NOATIME where permitted, so listing a datastore leaves its atimes alone.
 std::vector<std::string> ListSubdirectories(const std::filesystem::path& dir);
+// The same for a directory opened with OpenDirectory; `display` names it in errors.
+std::vector<std::string> ListSubdirectories(const UniqueFd& dir, const std::filesystem::path& display);
+
+// Whether `relative` (resolved against `dir`, symlinks not followed) exists.
+bool ExistsAt(int dir, const char* relative);
 
 // Reads a whole file. Throws Error (kNotFound when absent, kInvalidInput when larger than
 // max_size, kIo otherwise).
 Bytes ReadWholeFile(const std::filesystem::path& path, size_t max_size);
+Bytes ReadWholeFileAt(int dir, const std::filesystem::path& dir_path, const char* relative, size_t max_size);
 
 // Reads exactly out.size() bytes at `offset`, or fewer at end of file; returns the count.
 size_t PreadFull(int fd, std::span<uint8_t> out, uint64_t offset, const std::filesystem::path& path);
