@@ -4,8 +4,11 @@
 // through the process's ChunkCache, and the random-access pxar accessor over them.
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <unordered_map>
 
 #include "core/pxar/accessor.h"
 #include "core/read/index_reader.h"
@@ -22,11 +25,18 @@ class PxarArchive {
 
   const pxar::Accessor& accessor() const { return *accessor_; }
 
+  // The number of names of regular file `file` (1 unless hardlinked). The first call walks
+  // the archive's item headers once (pxar/hardlink_counts.h); an archive that cannot be
+  // walked reports 1 for every file, its entries still fail on their own when read.
+  uint32_t LinkCount(const pxar::Entry& file) const;
+
  private:
   std::unique_ptr<SnapshotReader> snapshot_;
   std::unique_ptr<IndexReader> archive_;
   std::unique_ptr<IndexReader> payload_;  // split archives only
   std::unique_ptr<pxar::Accessor> accessor_;
+  mutable std::once_flag links_counted_;
+  mutable std::unordered_map<uint64_t, uint32_t> link_counts_;  // entry_start -> names, ≥ 2 only
 };
 
 }  // namespace cairn::fs

@@ -58,7 +58,9 @@ NodeAttr PxarNode::Attr() {
   posix.mode = static_cast<uint32_t>(st.mode);
   posix.uid = static_cast<uint32_t>(st.uid);
   posix.gid = static_cast<uint32_t>(st.gid);
-  posix.nlink = attr.type == NodeType::kDirectory ? 2 : 1;  // pxar stores no link counts
+  posix.nlink = attr.type == NodeType::kDirectory ? 2
+                : entry_.kind == pxar::EntryKind::kFile ? archive_->LinkCount(entry_)
+                                                        : 1;
   if (entry_.kind == pxar::EntryKind::kDevice) posix.rdev = pxar::MakeDev(entry_.dev_major, entry_.dev_minor);
   // pxar stores the mtime only; atime and ctime show it too.
   posix.atime = posix.ctime = st.mtime_secs;

@@ -77,6 +77,8 @@ TEST_F(PxarMountTest, TreeMatchesTheSourceWithAllMetadata) {
   ASSERT_EQ(::stat((root / "etc/hosts").c_str(), &a), 0);
   ASSERT_EQ(::stat((root / "etc/sub/hosts-again").c_str(), &b), 0);
   EXPECT_EQ(a.st_ino, b.st_ino);  // hardlinks share the inode
+  EXPECT_EQ(a.st_nlink, 2u);
+  EXPECT_EQ(b.st_nlink, 2u);
   ASSERT_EQ(::stat(root.c_str(), &root_stat), 0);
   ASSERT_EQ(::stat(src_.c_str(), &src_stat), 0);
   EXPECT_EQ(root_stat.st_mode, src_stat.st_mode);
@@ -96,6 +98,40 @@ TEST_F(PxarMountTest, SplitArchiveMatchesTheSource) {
   ASSERT_TRUE(fsys::is_directory(root)) << MountLog();
   ExpectNoDifferences(small, root);
   EXPECT_EQ(DescribeTree(root), DescribeTree(small));
+  Unmount();
+}
+
+// Every name of a hardlinked file reports the file's inode and its true number of names, in
+// unified and split archives, whichever name is looked at first.
+TEST_F(PxarMountTest, HardlinksReportTheirLinkCount) {
+  const fsys::path links = tmp_ / "links";
+  fsys::create_directories(links / "a/b");
+  fsys::create_directories(links / "c");
+  WriteFileBytes(links / "a/b/first", AsBytes("three names\n"));
+  fsys::create_hard_link(links / "a/b/first", links / "c/second");
+  fsys::create_hard_link(links / "a/b/first", links / "third");
+  WriteFileBytes(links / "pair", AsBytes("two names\n"));
+  fsys::create_hard_link(links / "pair", links / "a/pair-again");
+  WriteFileBytes(links / "single", AsBytes("one name\n"));
+  Cairn({"backup", "dir", store_, "--id", "links", "--backup-time", kTime, "root.pxar=" + links.string()});
+  Cairn({"backup", "dir", store_, "--id", "links-split", "--backup-time", kTime, "--split",
+         "root.pxar=" + links.string()});
+  Mount();
+  for (const char* id : {"links", "links-split"}) {
+    const fsys::path root = mnt_ / "host" / id / kTime / "root.pxar";
+    // Look at a later name first: its count must not depend on what was listed before.
+    CommandResult three = RunProgram({"stat", "-c", "%h %i", (root / "third").string(), (root / "c/second").string(),
+                                      (root / "a/b/first").string()});
+    ASSERT_EQ(three.exit_code, 0) << three.err << MountLog();
+    std::istringstream lines(three.out);
+    std::string first_line, line;
+    std::getline(lines, first_line);
+    EXPECT_TRUE(first_line.starts_with("3 ")) << id << ": " << three.out;
+    while (std::getline(lines, line)) EXPECT_EQ(line, first_line) << id;
+    CommandResult two = RunProgram({"stat", "-c", "%h", (root / "a/pair-again").string(), (root / "pair").string()});
+    EXPECT_EQ(two.out, "2\n2\n") << id;
+    EXPECT_EQ(RunProgram({"stat", "-c", "%h", (root / "single").string()}).out, "1\n") << id;
+  }
   Unmount();
 }
 
