@@ -94,6 +94,7 @@ void RunRestore(RestoreCommandOptions& o, const CommandContext& context) {
   Progress progress("restore", payload ? payload->size() : archive->size(), !*context.quiet);
   RestoreCallbacks callbacks;
   callbacks.warn = [](const std::string& message) { std::cerr << "skipped: " << message << "\n"; };
+  callbacks.notice = [](const std::string& message) { std::cerr << "warning: " << message << "\n"; };
   callbacks.progress = [&](const RestoreStats& stats) { progress.Update(stats.bytes); };
   RestoreStats stats = Restore(accessor, path, o.target, o.restore, callbacks);
   if (!*context.quiet) {
