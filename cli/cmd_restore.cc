@@ -91,12 +91,15 @@ void RunRestore(RestoreCommandOptions& o, const CommandContext& context) {
   if (!payload_file.empty()) payload = OpenArchiveReader(reader, payload_file, cache, ReadOptions{o.cache.readahead});
   pxar::Accessor accessor(*archive, payload.get(), archive->description());
 
-  Progress progress("restore", payload ? payload->size() : archive->size(), !*context.quiet);
-  RestoreCallbacks callbacks;
-  callbacks.warn = [](const std::string& message) { std::cerr << "skipped: " << message << "\n"; };
-  callbacks.notice = [](const std::string& message) { std::cerr << "warning: " << message << "\n"; };
-  callbacks.progress = [&](const RestoreStats& stats) { progress.Update(stats.bytes); };
-  RestoreStats stats = Restore(accessor, path, o.target, o.restore, callbacks);
+  RestoreStats stats;
+  {
+    Progress progress("restore", payload ? payload->size() : archive->size(), !*context.quiet);
+    RestoreCallbacks callbacks;
+    callbacks.warn = [](const std::string& message) { std::cerr << "skipped: " << message << "\n"; };
+    callbacks.notice = [](const std::string& message) { std::cerr << "warning: " << message << "\n"; };
+    callbacks.progress = [&](const RestoreStats& done) { progress.Update(done.bytes, done.entries); };
+    stats = Restore(accessor, path, o.target, o.restore, callbacks);
+  }  // the last progress line before the summary
   if (!*context.quiet) {
     std::cerr << "restored " << stats.entries << " entries, " << HumanSize(stats.bytes) << "\n";
   }
