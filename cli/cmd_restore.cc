@@ -125,8 +125,10 @@ void RegisterRestoreCommand(CLI::App& app, CommandContext& context) {
                   "directory to restore into (created if missing); for an image filesystem path, the name the\n"
                   "restored file or directory gets")
       ->required();
-  cmd->add_option("--include", o->restore.includes, "restore only paths matching this glob (repeatable)");
-  cmd->add_option("--exclude", o->restore.excludes, "do not restore paths matching this glob (repeatable)");
+  cmd->add_option("--include", o->restore.includes,
+                  "restore only paths matching this glob (repeatable; '**' spans directory levels)");
+  cmd->add_option("--exclude", o->restore.excludes,
+                  "do not restore paths matching this glob (repeatable; '**' spans directory levels)");
   cmd->add_flag("--no-owner", o->no_owner, "do not restore owners (files belong to the caller)");
   cmd->add_flag("--no-xattrs", o->no_xattrs, "do not restore extended attributes and file capabilities");
   cmd->add_flag("--no-acls", o->no_acls, "do not restore POSIX ACLs");

@@ -155,6 +155,32 @@ TEST_F(RestoreTest, SubtreePatternsAndNoOwner) {
   Cairn({"restore", store_, kSnapshot, "root.pxar/nope", (tmp_ / "x").string()}, 3);
 }
 
+// `**` crosses directory levels in backup --exclude and in restore --include/--exclude.
+TEST_F(RestoreTest, DoubleStarPatternsCrossDirectoryLevels) {
+  src_ = tmp_ / "src";
+  fsys::create_directory(src_);
+  MakeRichTree(src_, 10);
+  WriteFileBytes(src_ / "deep/d0/d1/skip.bin", AsBytes("skipped\n"));
+  Cairn({"backup", "dir", store_, "--id", "files", "--backup-time", kTime, "--exclude", "deep/**/*.bin",
+         "root.pxar=" + src_.string()});
+  const fsys::path all = tmp_ / "all";
+  Cairn({"restore", store_, kSnapshot, "root.pxar", all.string()});
+  EXPECT_TRUE(fsys::is_directory(all / "deep/d0/d1"));
+  EXPECT_FALSE(fsys::exists(all / "deep/d0/d1/skip.bin"));
+  EXPECT_TRUE(fsys::exists(all / "random.bin"));  // not below deep/
+
+  const fsys::path some = tmp_ / "some";
+  Cairn({"restore", store_, kSnapshot, "root.pxar", some.string(), "--include", "deep/**/bottom", "--include",
+         "**/hosts*", "--exclude", "etc/**/hosts-again"});
+  fsys::path bottom = some / "deep";
+  for (int i = 0; i < 40; ++i) bottom /= "d" + std::to_string(i);
+  EXPECT_EQ(AsChars(ReadFileBytes(bottom / "bottom")), "bottom\n");
+  EXPECT_EQ(ReadFileBytes(some / "etc/hosts"), ReadFileBytes(src_ / "etc/hosts"));
+  EXPECT_FALSE(fsys::exists(some / "etc/sub"));
+  EXPECT_FALSE(fsys::exists(some / "random.bin"));
+  EXPECT_FALSE(fsys::exists(some / "empty"));
+}
+
 // An archive whose names were patched after encoding (same lengths, so every offset stays
 // valid): "dd" -> "..", "q" -> ".", "a_b" -> "a/b"; plus symlinks and a hardlink that point
 // outside the target.
