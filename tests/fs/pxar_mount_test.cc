@@ -1,5 +1,6 @@
 // File archives through the kernel: a rich tree backed up with `cairn backup dir`, mounted,
 // and compared with the source with diff, stat, getfattr and getfacl.
+#include <dirent.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -98,6 +99,54 @@ TEST_F(PxarMountTest, SplitArchiveMatchesTheSource) {
   ASSERT_TRUE(fsys::is_directory(root)) << MountLog();
   ExpectNoDifferences(small, root);
   EXPECT_EQ(DescribeTree(root), DescribeTree(small));
+  Unmount();
+}
+
+// readdir of `dir`: "name type" per entry in the order the mount returns them. With
+// `check_inodes`, each entry's d_ino must be what lstat reports for it.
+std::vector<std::string> ReadDir(const fsys::path& dir, bool check_inodes) {
+  std::vector<std::string> out;
+  DIR* d = ::opendir(dir.c_str());
+  EXPECT_NE(d, nullptr) << dir;
+  if (d == nullptr) return out;
+  while (struct dirent* e = ::readdir(d)) {
+    std::string name = e->d_name;
+    if (name == "." || name == "..") continue;
+    out.push_back(name + " " + std::to_string(e->d_type));
+    if (check_inodes) {
+      struct stat st;
+      EXPECT_EQ(::lstat((dir / name).c_str(), &st), 0) << dir / name;
+      EXPECT_EQ(st.st_ino, e->d_ino) << dir / name;
+    }
+  }
+  ::closedir(d);
+  return out;
+}
+
+// A unified archive's listings come from the catalog, a split archive's (no catalog) from the
+// goodbye tables: the same tree gives the same names, types and order (goodbye-table order
+// depends only on the names), and the catalog's inode numbers are the entries' own.
+TEST_F(PxarMountTest, CatalogListingsEqualArchiveListings) {
+  const fsys::path small = tmp_ / "small";
+  fsys::create_directory(small);
+  MakeRichTree(small, 300);
+  Cairn({"backup", "dir", store_, "--id", "unified", "--backup-time", kTime, "root.pxar=" + small.string()});
+  Cairn({"backup", "dir", store_, "--id", "split", "--backup-time", kTime, "--split", "root.pxar=" + small.string()});
+  Mount();
+  const fsys::path unified = mnt_ / "host" / "unified" / kTime / "root.pxar";
+  const fsys::path split = mnt_ / "host" / "split" / kTime / "root.pxar";
+  std::vector<fsys::path> dirs = {""};
+  for (auto it = fsys::recursive_directory_iterator(small); it != fsys::recursive_directory_iterator(); ++it) {
+    if (it->is_directory() && !it->is_symlink()) dirs.push_back(fsys::relative(it->path(), small));
+  }
+  ASSERT_GT(dirs.size(), 40u);
+  for (const fsys::path& dir : dirs) {
+    std::vector<std::string> from_catalog = ReadDir(unified / dir, true);
+    EXPECT_EQ(from_catalog, ReadDir(split / dir, false)) << dir;
+    EXPECT_EQ(from_catalog.size(), static_cast<size_t>(std::distance(fsys::directory_iterator(small / dir),
+                                                                      fsys::directory_iterator())))
+        << dir;
+  }
   Unmount();
 }
 
