@@ -193,7 +193,8 @@ void RegisterBackupCommand(CLI::App& app, CommandContext& context) {
   dir->add_option("ARCHIVES", d->archives, "NAME=DIR pairs; '.pxar' is appended to NAME when missing")->required();
   dir->add_option("--type", d->type, "backup type: ct or host (default host)")->check(CLI::IsMember({"ct", "host"}));
   dir->add_option("--exclude", d->excludes,
-                  "exclude paths matching this glob (repeatable; '!' re-includes, leading '/' anchors at DIR); "
+                  "exclude paths matching this glob (repeatable; '**' spans directory levels, '!' re-includes, "
+                  "leading '/' anchors at DIR); "
                   ".pxarexclude files in the tree are honoured too");
   dir->add_flag("--split", d->split,
                 "format version 2: metadata NAME.mpxar.didx + payload NAME.ppxar.didx, no catalog (as PBS)");

@@ -91,11 +91,15 @@ void RunRestore(RestoreCommandOptions& o, const CommandContext& context) {
   if (!payload_file.empty()) payload = OpenArchiveReader(reader, payload_file, cache, ReadOptions{o.cache.readahead});
   pxar::Accessor accessor(*archive, payload.get(), archive->description());
 
-  Progress progress("restore", payload ? payload->size() : archive->size(), !*context.quiet);
-  RestoreCallbacks callbacks;
-  callbacks.warn = [](const std::string& message) { std::cerr << "skipped: " << message << "\n"; };
-  callbacks.progress = [&](const RestoreStats& stats) { progress.Update(stats.bytes); };
-  RestoreStats stats = Restore(accessor, path, o.target, o.restore, callbacks);
+  RestoreStats stats;
+  {
+    Progress progress("restore", payload ? payload->size() : archive->size(), !*context.quiet);
+    RestoreCallbacks callbacks;
+    callbacks.warn = [](const std::string& message) { std::cerr << "skipped: " << message << "\n"; };
+    callbacks.notice = [](const std::string& message) { std::cerr << "warning: " << message << "\n"; };
+    callbacks.progress = [&](const RestoreStats& done) { progress.Update(done.bytes, done.entries); };
+    stats = Restore(accessor, path, o.target, o.restore, callbacks);
+  }  // the last progress line before the summary
   if (!*context.quiet) {
     std::cerr << "restored " << stats.entries << " entries, " << HumanSize(stats.bytes) << "\n";
   }
@@ -121,8 +125,10 @@ void RegisterRestoreCommand(CLI::App& app, CommandContext& context) {
                   "directory to restore into (created if missing); for an image filesystem path, the name the\n"
                   "restored file or directory gets")
       ->required();
-  cmd->add_option("--include", o->restore.includes, "restore only paths matching this glob (repeatable)");
-  cmd->add_option("--exclude", o->restore.excludes, "do not restore paths matching this glob (repeatable)");
+  cmd->add_option("--include", o->restore.includes,
+                  "restore only paths matching this glob (repeatable; '**' spans directory levels)");
+  cmd->add_option("--exclude", o->restore.excludes,
+                  "do not restore paths matching this glob (repeatable; '**' spans directory levels)");
   cmd->add_flag("--no-owner", o->no_owner, "do not restore owners (files belong to the caller)");
   cmd->add_flag("--no-xattrs", o->no_xattrs, "do not restore extended attributes and file capabilities");
   cmd->add_flag("--no-acls", o->no_acls, "do not restore POSIX ACLs");

@@ -1,22 +1,62 @@
 #include "fs/pxar_archive.h"
 
+#include "core/pxar/catalog_listing.h"
+#include "core/pxar/hardlink_counts.h"
 #include "core/read/archive_reader.h"
 
 namespace cairn::fs {
 namespace {
 
 constexpr std::string_view kMetaSuffix = ".mpxar.didx";
+constexpr char kCatalogFile[] = "catalog.pcat1.didx";
+// A larger catalog (some 10 million entries) is not held in memory; listings use the archive.
+constexpr uint64_t kMaxCatalogSize = 256 << 20;
 
 }  // namespace
 
 PxarArchive::PxarArchive(const FsContext& context, const Snapshot& snapshot, const std::string& stored)
-    : snapshot_(std::make_unique<SnapshotReader>(*context.datastore, snapshot, context.crypt)) {
+    : stored_(stored), cache_(*context.cache), read_options_(context.read_options),
+      snapshot_(std::make_unique<SnapshotReader>(*context.datastore, snapshot, context.crypt)) {
   archive_ = OpenArchiveReader(*snapshot_, stored, *context.cache, context.read_options);
   if (stored.ends_with(kMetaSuffix)) {
     std::string payload = stored.substr(0, stored.size() - kMetaSuffix.size()) + ".ppxar.didx";
     payload_ = OpenArchiveReader(*snapshot_, payload, *context.cache, context.read_options);
   }
   accessor_ = std::make_unique<pxar::Accessor>(*archive_, payload_.get(), archive_->description());
+}
+
+const Catalog* PxarArchive::catalog() const {
+  std::call_once(catalog_loaded_, [this] {
+    if (payload_) return;  // split archives have none (the .mpxar is their catalog)
+    bool listed = false;
+    for (const ManifestFile& f : snapshot_->manifest().files()) listed |= f.filename == kCatalogFile;
+    if (!listed) return;
+    try {
+      std::unique_ptr<IndexReader> reader = OpenArchiveReader(*snapshot_, kCatalogFile, cache_, read_options_);
+      if (reader->size() > kMaxCatalogSize) return;
+      Bytes data(reader->size());
+      if (reader->Read(0, data) != data.size()) return;
+      catalog_ = std::make_unique<const Catalog>(Catalog::Parse(std::move(data)));
+    } catch (const Error&) {
+      catalog_.reset();  // unreadable or damaged: list from the archive
+    }
+  });
+  return catalog_.get();
+}
+
+uint32_t PxarArchive::LinkCount(const pxar::Entry& file) const {
+  std::call_once(links_counted_, [this] {
+    try {
+      // The catalog (much smaller than a unified archive) tells when there is nothing to count.
+      const Catalog* listed = catalog();
+      if (listed && !pxar::MayHaveHardlinks(*listed, stored_)) return;
+      link_counts_ = pxar::CountHardlinks(*archive_, archive_->description());
+    } catch (const Error&) {
+      link_counts_.clear();  // a damaged archive: its hardlinks show one name each
+    }
+  });
+  auto it = link_counts_.find(file.entry_start);
+  return it == link_counts_.end() ? 1 : it->second;
 }
 
 }  // namespace cairn::fs

@@ -1,12 +1,18 @@
 // One opened file archive of a snapshot, shared by all nodes of its tree: the snapshot
 // reader (holding the snapshot's shared lock, spec §9.4, while any node of the tree is known
 // to the kernel), the stream readers over the .pxar.didx (or .mpxar.didx + .ppxar.didx)
-// through the process's ChunkCache, and the random-access pxar accessor over them.
+// through the process's ChunkCache, and the random-access pxar accessor over them; for a
+// unified archive also the snapshot's catalog, which answers directory listings
+// (pxar/catalog_listing.h).
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <unordered_map>
 
+#include "core/format/catalog.h"
 #include "core/pxar/accessor.h"
 #include "core/read/index_reader.h"
 #include "core/store/snapshot_reader.h"
@@ -22,11 +28,29 @@ class PxarArchive {
 
   const pxar::Accessor& accessor() const { return *accessor_; }
 
+  // The number of names of regular file `file` (1 unless hardlinked). The first call walks
+  // the archive's item headers once (pxar/hardlink_counts.h); an archive that cannot be
+  // walked reports 1 for every file, its entries still fail on their own when read.
+  uint32_t LinkCount(const pxar::Entry& file) const;
+
+  // The snapshot's catalog, loaded on first use, when this is a unified archive and the
+  // snapshot has one that can be read; else null (listings then come from the archive).
+  const Catalog* catalog() const;
+  // The archive's name in the catalog and manifest, e.g. "root.pxar.didx".
+  const std::string& stored_name() const { return stored_; }
+
  private:
+  const std::string stored_;
+  ChunkCache& cache_;
+  const ReadOptions read_options_;
   std::unique_ptr<SnapshotReader> snapshot_;
   std::unique_ptr<IndexReader> archive_;
   std::unique_ptr<IndexReader> payload_;  // split archives only
   std::unique_ptr<pxar::Accessor> accessor_;
+  mutable std::once_flag catalog_loaded_;
+  mutable std::unique_ptr<const Catalog> catalog_;
+  mutable std::once_flag links_counted_;
+  mutable std::unordered_map<uint64_t, uint32_t> link_counts_;  // entry_start -> names, ≥ 2 only
 };
 
 }  // namespace cairn::fs

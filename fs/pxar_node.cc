@@ -2,7 +2,10 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
+
 #include "core/pxar/acl_xattr.h"
+#include "core/pxar/catalog_listing.h"
 
 namespace cairn::fs {
 namespace {
@@ -19,9 +22,35 @@ NodeType TypeOf(pxar::EntryKind kind) {
 }
 
 // Directories are named by their path; other entries by the archive and their offset.
+std::string NodePath(const std::string& archive_path, const std::string& path, bool directory, uint64_t entry_start) {
+  if (directory) return path;
+  return archive_path + "//" + std::to_string(entry_start);
+}
+
 std::string NodePath(const std::string& archive_path, const std::string& path, const pxar::Entry& e) {
-  if (e.kind == pxar::EntryKind::kDirectory) return path;
-  return archive_path + "//" + std::to_string(e.entry_start);
+  return NodePath(archive_path, path, e.kind == pxar::EntryKind::kDirectory, e.entry_start);
+}
+
+// The d_type part of st_mode of a catalog entry.
+uint32_t FileTypeOf(CatalogEntryType type) {
+  switch (type) {
+    case CatalogEntryType::kDirectory: return S_IFDIR;
+    case CatalogEntryType::kSymlink: return S_IFLNK;
+    case CatalogEntryType::kBlockDevice: return S_IFBLK;
+    case CatalogEntryType::kCharDevice: return S_IFCHR;
+    case CatalogEntryType::kFifo: return S_IFIFO;
+    case CatalogEntryType::kSocket: return S_IFSOCK;
+    case CatalogEntryType::kFile:
+    case CatalogEntryType::kHardlink: return S_IFREG;
+  }
+  return S_IFREG;
+}
+
+NodeType TypeOfMode(uint32_t mode) {
+  if (S_ISDIR(mode)) return NodeType::kDirectory;
+  if (S_ISREG(mode)) return NodeType::kFile;
+  if (S_ISLNK(mode)) return NodeType::kSymlink;
+  return NodeType::kOther;
 }
 
 class PxarFileHandle : public OpenFile {
@@ -58,7 +87,9 @@ NodeAttr PxarNode::Attr() {
   posix.mode = static_cast<uint32_t>(st.mode);
   posix.uid = static_cast<uint32_t>(st.uid);
   posix.gid = static_cast<uint32_t>(st.gid);
-  posix.nlink = attr.type == NodeType::kDirectory ? 2 : 1;  // pxar stores no link counts
+  posix.nlink = attr.type == NodeType::kDirectory ? 2
+                : entry_.kind == pxar::EntryKind::kFile ? archive_->LinkCount(entry_)
+                                                        : 1;
   if (entry_.kind == pxar::EntryKind::kDevice) posix.rdev = pxar::MakeDev(entry_.dev_major, entry_.dev_minor);
   // pxar stores the mtime only; atime and ctime show it too.
   posix.atime = posix.ctime = st.mtime_secs;
@@ -78,14 +109,47 @@ std::shared_ptr<Node> PxarNode::Lookup(std::string_view name) {
   return Child(std::move(*child));
 }
 
+DirEntry PxarNode::EntryOf(const pxar::Entry& e) const {
+  std::string path = NodePath(archive_path_, ChildPath(e.name), e);
+  return DirEntry{e.name, InodeOf(path), TypeOf(e.kind), static_cast<uint32_t>(e.meta.stat.mode)};
+}
+
 std::vector<DirEntry> PxarNode::List() {
   if (entry_.kind != pxar::EntryKind::kDirectory) return Node::List();
+  if (std::optional<std::vector<DirEntry>> listed = ListFromCatalog()) return std::move(*listed);
   std::vector<DirEntry> out;
-  archive_->accessor().List(entry_, [&](pxar::Entry&& e) {
-    std::string path = NodePath(archive_path_, ChildPath(e.name), e);
-    out.push_back(DirEntry{e.name, InodeOf(path), TypeOf(e.kind), static_cast<uint32_t>(e.meta.stat.mode)});
-  });
+  archive_->accessor().List(entry_, [&](pxar::Entry&& e) { out.push_back(EntryOf(e)); });
   return out;
+}
+
+std::optional<std::vector<DirEntry>> PxarNode::ListFromCatalog() const {
+  const Catalog* catalog = archive_->catalog();
+  if (catalog == nullptr) return std::nullopt;
+  try {
+    std::string_view rel = std::string_view(path()).substr(std::min(path().size(), archive_path_.size() + 1));
+    std::optional<uint64_t> block = pxar::FindCatalogDirectory(*catalog, archive_->stored_name(), rel);
+    if (!block) return std::nullopt;
+    std::optional<std::vector<pxar::CatalogChild>> children =
+        pxar::ListFromCatalog(*catalog, *block, archive_->accessor(), entry_);
+    if (!children) return std::nullopt;
+    std::vector<DirEntry> out;
+    out.reserve(children->size());
+    for (const pxar::CatalogChild& c : *children) {
+      if (c.type == CatalogEntryType::kHardlink) {
+        // Its inode is its target's: resolve it in the archive (hardlinks are few).
+        std::optional<pxar::Entry> e = archive_->accessor().Lookup(entry_, c.name);
+        if (!e) return std::nullopt;
+        out.push_back(EntryOf(*e));
+        continue;
+      }
+      const uint32_t mode = FileTypeOf(c.type);
+      std::string path = NodePath(archive_path_, ChildPath(c.name), S_ISDIR(mode), c.entry_start);
+      out.push_back(DirEntry{c.name, InodeOf(path), TypeOfMode(mode), mode});
+    }
+    return out;
+  } catch (const Error&) {
+    return std::nullopt;  // a damaged catalog (or table): the archive decides, and reports
+  }
 }
 
 std::unique_ptr<OpenFile> PxarNode::Open() {

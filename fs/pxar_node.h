@@ -7,10 +7,13 @@
 //
 // Inodes: a directory's derives from its path; a non-directory's from the archive's path and
 // the entry's offset, and its path() is that identity too, so all names of a hardlinked file
-// share one node and one inode number.
+// share one node and one inode number. Listings come from the catalog where the snapshot
+// has one (no child entry is decoded then), else from the goodbye tables.
 #pragma once
 
 #include <memory>
+#include <optional>
+#include <vector>
 
 #include "core/pxar/decoder.h"
 #include "fs/node.h"
@@ -35,6 +38,10 @@ class PxarNode : public Node {
 
  private:
   std::shared_ptr<PxarNode> Child(pxar::Entry entry) const;
+  DirEntry EntryOf(const pxar::Entry& e) const;
+  // This directory's listing from the snapshot catalog, or nullopt when there is none or it
+  // does not match the archive.
+  std::optional<std::vector<DirEntry>> ListFromCatalog() const;
 
   const std::shared_ptr<const PxarArchive> archive_;
   const std::string archive_path_;

@@ -132,6 +132,22 @@ void Accessor::CheckPayload(Entry& e) const {
   e.content_offset += kHeaderSize;
 }
 
+std::vector<Accessor::ChildRecord> Accessor::ChildRecords(const Entry& dir) const {
+  if (dir.kind != EntryKind::kDirectory) return {};
+  ItemCursor cursor(archive_, description_);
+  Table t = ReadTable(cursor, dir.dir_end);
+  std::vector<ChildRecord> out;
+  out.reserve(t.count);
+  for (uint64_t i = 0; i < t.count; ++i) {
+    Record r = ReadRecord(cursor, t.goodbye_start + kHeaderSize + i * kGoodbyeItemSize, dir.dir_end);
+    if (r.offset > t.goodbye_start || t.goodbye_start - r.offset < t.dir_entry_start + kHeaderSize) {
+      throw cursor.Corrupt(t.goodbye_start, "goodbye record points outside its directory");
+    }
+    out.push_back(ChildRecord{r.hash, t.goodbye_start - r.offset});
+  }
+  return out;
+}
+
 std::vector<Entry> Accessor::List(const Entry& dir, const std::function<void(Entry&&)>& visit,
                                   const std::function<void(const Error&)>& on_bad_child) const {
   if (dir.kind != EntryKind::kDirectory) return {};

@@ -37,6 +37,15 @@ class Accessor {
   // skipped (restore refuses hostile entries and goes on).
   std::vector<Entry> List(const Entry& dir, const std::function<void(Entry&&)>& visit = {},
                           const std::function<void(const Error&)>& on_bad_child = {}) const;
+  // Where the children of directory `dir` are, in goodbye-table order, without reading them:
+  // each record's name hash and the offset of its FILENAME item (checked to lie inside the
+  // directory). What a listing from the catalog needs to tie names to entries.
+  struct ChildRecord {
+    uint64_t hash;
+    uint64_t filename_start;
+  };
+  std::vector<ChildRecord> ChildRecords(const Entry& dir) const;
+
   // The child of `dir` named `name`, or nullopt.
   std::optional<Entry> Lookup(const Entry& dir, std::string_view name) const;
   // The entry at `path` ("a/b/c", "" or "/" for the root; '/' separated, empty components

@@ -1,7 +1,9 @@
 #include "core/restore/extractor.h"
 
 #include <fcntl.h>
+#include <linux/fs.h>
 #include <linux/openat2.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/xattr.h>
@@ -9,9 +11,12 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
+#include <cstdio>
 #include <cstring>
 
 #include "core/pxar/acl_xattr.h"
+#include "core/pxar/file_flags.h"
 #include "core/util/error.h"
 #include "core/util/file.h"
 #include "core/write/exclude_patterns.h"
@@ -83,7 +88,7 @@ class Extractor {
     root_fd_ = root.fd.get();
     if (start.kind == pxar::EntryKind::kDirectory) {
       Walk(root, includes_.size() == 0);
-      Guard(root.rel.empty() ? "." : root.rel, [&] { ApplyMetadata(root.fd.get(), -1, "", start); });
+      Guard(".", [&] { ApplyMetadata(root.fd.get(), -1, "", ".", start); });
     } else {
       Guard(start.name, [&] { RestoreEntry(root, start, start.name, true); });
     }
@@ -153,7 +158,7 @@ class Extractor {
               Walk(child, whole);
             });
             if (child.created) {
-              Guard(rel, [&] { ApplyMetadata(child.fd.get(), -1, "", child.entry); });
+              Guard(rel, [&] { ApplyMetadata(child.fd.get(), -1, "", rel, child.entry); });
               Count(0);
             }
             return;
@@ -209,7 +214,7 @@ class Extractor {
       case pxar::EntryKind::kDirectory:
         return;  // walked by the caller
     }
-    ApplyMetadata(-1, dirfd, name, e);
+    ApplyMetadata(-1, dirfd, name, rel, e);
     Count(0);
   }
 
@@ -264,7 +269,7 @@ class Extractor {
       offset += n;
     }
     if (::ftruncate(fd.get(), static_cast<off_t>(e.file_size)) != 0) Fail(rel, "cannot set the size", errno);
-    ApplyMetadata(fd.get(), -1, "", e);
+    ApplyMetadata(fd.get(), -1, "", rel, e);
     Count(e.file_size);
   }
 
@@ -274,8 +279,42 @@ class Extractor {
     if (r != 0) throw SystemError("cannot set " + key, errno);
   }
 
-  // Owner, xattrs, ACLs, mode and mtime, through `fd` when >= 0, else `name` in `dirfd`.
-  void ApplyMetadata(int fd, int dirfd, const std::string& name, const pxar::Entry& e) {
+  void Notice(const std::string& message) {
+    ++stats_.unsupported;
+    if (callbacks_.notice) callbacks_.notice(message);
+  }
+
+  // The quota project id of directory or file `fd`, when the archive has one.
+  void ApplyProjectId(int fd, const std::string& rel, const pxar::Metadata& m) {
+    if (!m.quota_projid) return;
+    const std::string what = rel + ": cannot set quota project id " + std::to_string(*m.quota_projid) + ": ";
+    if (*m.quota_projid > UINT32_MAX) return Notice(what + "out of range");
+    struct fsxattr fsx {};
+    if (::ioctl(fd, FS_IOC_FSGETXATTR, &fsx) != 0) return Notice(what + std::strerror(errno));
+    if (fsx.fsx_projid == *m.quota_projid) return;
+    fsx.fsx_projid = static_cast<uint32_t>(*m.quota_projid);
+    if (::ioctl(fd, FS_IOC_FSSETXATTR, &fsx) != 0) Notice(what + std::strerror(errno));
+  }
+
+  // The stored chattr flags of directory or file `fd`; flags pxar cannot store are kept.
+  void ApplyChattr(int fd, const std::string& rel, const pxar::Metadata& m) {
+    const int wanted = static_cast<int>(pxar::ChattrFromFlags(m.stat.flags));
+    if (wanted == 0) return;  // nothing stored (a new file has none of them but inherited ones)
+    const int mask = static_cast<int>(pxar::StoredChattrMask());
+    int current = 0;
+    if (::ioctl(fd, FS_IOC_GETFLAGS, &current) == 0) {
+      int attr = (current & ~mask) | wanted;
+      if (attr == current || ::ioctl(fd, FS_IOC_SETFLAGS, &attr) == 0) return;
+    }
+    const int err = errno;
+    char hex[32];
+    std::snprintf(hex, sizeof hex, "0x%x", static_cast<unsigned>(wanted));
+    Notice(rel + ": cannot set chattr flags " + hex + ": " + std::strerror(err));
+  }
+
+  // Owner, xattrs, ACLs, mode, mtime, and for directories and files the quota project id and
+  // chattr flags: through `fd` when >= 0, else `name` in `dirfd`. `rel` names it in messages.
+  void ApplyMetadata(int fd, int dirfd, const std::string& name, const std::string& rel, const pxar::Entry& e) {
     const pxar::Metadata& m = e.meta;
     const bool link = e.kind == pxar::EntryKind::kSymlink;
     const std::string path = fd >= 0 ? std::string() : "/proc/self/fd/" + std::to_string(dirfd) + "/" + name;
@@ -303,6 +342,10 @@ class Extractor {
                                 {m.stat.mtime_secs, static_cast<long>(m.stat.mtime_nanos)}};
     int r = fd >= 0 ? ::futimens(fd, times) : ::utimensat(dirfd, name.c_str(), times, AT_SYMLINK_NOFOLLOW);
     if (r != 0) throw SystemError("cannot set the mtime", errno);
+    if (fd >= 0) {
+      ApplyProjectId(fd, rel, m);
+      ApplyChattr(fd, rel, m);
+    }
   }
 
   const pxar::Accessor& accessor_;

@@ -3,7 +3,9 @@
 // open directory fd with O_NOFOLLOW / O_EXCL, nothing is ever written through a symlink, and
 // entries that would reach outside the target (names with '/', '.', '..'; symlinks pointing
 // out of the target; hardlinks to paths outside the archive) are refused with a message
-// while the rest of the restore goes on.
+// while the rest of the restore goes on. chattr flags and the quota project id are restored
+// on directories and regular files (as PBS does), the flags last: immutable and append-only
+// forbid everything after them.
 #pragma once
 
 #include <cstdint>
@@ -29,10 +31,14 @@ struct RestoreStats {
   uint64_t entries = 0;  // entries restored
   uint64_t bytes = 0;    // file bytes written
   uint64_t skipped = 0;  // entries refused or failed (each reported through `warn`)
+  uint64_t unsupported = 0;  // attributes the target could not take (each through `notice`)
 };
 
 struct RestoreCallbacks {
   std::function<void(const std::string&)> warn;      // one message per skipped entry
+  // One message per chattr flag set or quota project id the target file system refused;
+  // the entry itself is restored (tmpfs, for one, lacks most flags and project ids).
+  std::function<void(const std::string&)> notice;
   std::function<void(const RestoreStats&)> progress;  // after each entry
 };
 

@@ -27,6 +27,12 @@ void ChunkedStreamWriter::Write(ByteView data) {
   }
 }
 
+void ChunkedStreamWriter::SuggestBoundary() {
+  if (current_.size() < chunker_.min_size()) return;
+  chunker_.Reset();
+  Cut();
+}
+
 void ChunkedStreamWriter::Cut() {
   if (current_.empty()) return;
   auto chunk = std::make_shared<Bytes>(std::move(current_));

@@ -28,6 +28,11 @@ class ChunkedStreamWriter {
 
   // Appends bytes to the stream. Throws the first failure of a chunk stored so far.
   void Write(ByteView data);
+  // Cuts the chunk here when it has at least the chunker's minimum size (it never exceeds
+  // the maximum), else does nothing: what PBS's payload chunker does at the file starts the
+  // encoder suggests (spec pbs-datastore-format §7.2), so that an unchanged file after a
+  // changed one begins a chunk that deduplicates.
+  void SuggestBoundary();
   // Stores the last chunk, waits for all, and adds `index_name` (ending in .didx) to the
   // snapshot. REQUIRES at least one byte was written; call once.
   void Finish(const std::string& index_name);

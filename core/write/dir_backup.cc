@@ -54,9 +54,10 @@ std::vector<std::string> SortedNames(int dirfd, const std::string& display) {
 
 class TreeEncoder {
  public:
+  // `file_start` (may be empty) is called before each file's contents are encoded.
   TreeEncoder(pxar::Encoder& encoder, CatalogWriter* catalog, const std::filesystem::path& source,
-              const DirBackupOptions& options)
-      : encoder_(encoder), catalog_(catalog), source_(source), options_(options) {
+              const DirBackupOptions& options, std::function<void()> file_start)
+      : encoder_(encoder), catalog_(catalog), source_(source), options_(options), file_start_(std::move(file_start)) {
     for (const std::string& p : options.excludes) excludes_.Add(p, "");
   }
 
@@ -182,6 +183,7 @@ class TreeEncoder {
     if (::fstat(fd.get(), &st) != 0) throw SystemError("cannot stat " + display, errno);
     if (!S_ISREG(st.st_mode)) return;  // replaced meanwhile
     const uint64_t size = static_cast<uint64_t>(st.st_size);
+    if (file_start_) file_start_();
     uint64_t start = encoder_.BeginFile(name, ReadFileMetadata(dirfd, name, fd.get(), st, display), size);
     if (st.st_nlink > 1) hardlinks_[{st.st_dev, st.st_ino}] = {start, rel};
     buffer_.resize(kReadBuffer);
@@ -202,6 +204,7 @@ class TreeEncoder {
   CatalogWriter* catalog_;
   const std::filesystem::path source_;
   const DirBackupOptions& options_;
+  const std::function<void()> file_start_;
   ExcludeList excludes_;
   std::map<std::pair<dev_t, ino_t>, std::pair<uint64_t, std::string>> hardlinks_;  // -> FILENAME offset, path
   Bytes buffer_;
@@ -238,7 +241,10 @@ DirBackupStats BackupDirectory(SnapshotWriter& writer, const std::string& archiv
                         ReadFileMetadata(AT_FDCWD, source.string(), root.get(), st, source.string()), payload_sink,
                         prelude);
   if (catalog) catalog->StartDirectory(archive_name + ".didx");
-  TreeEncoder tree(encoder, catalog, source, options);
+  // Split archives: each file's PAYLOAD starts a payload chunk where the chunker allows it.
+  std::function<void()> file_start;
+  if (payload) file_start = [&] { payload->SuggestBoundary(); };
+  TreeEncoder tree(encoder, catalog, source, options, std::move(file_start));
   tree.EncodeChildren(root.get(), "", st.st_dev);
   encoder.Finish();
   if (catalog) catalog->EndDirectory();

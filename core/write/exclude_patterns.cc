@@ -2,11 +2,20 @@
 
 #include <fnmatch.h>
 
+#include <algorithm>
+#include <vector>
+
 namespace cairn {
 namespace {
 
-bool Glob(const std::string& glob, std::string_view text) {
-  return ::fnmatch(glob.c_str(), std::string(text).c_str(), FNM_PATHNAME) == 0;
+std::vector<std::string> Split(std::string_view path) {
+  std::vector<std::string> out;
+  for (;;) {
+    size_t slash = path.find('/');
+    out.emplace_back(path.substr(0, slash));
+    if (slash == std::string_view::npos) return out;
+    path = path.substr(slash + 1);
+  }
 }
 
 bool Matches(const ExcludePattern& p, std::string_view path, bool is_dir) {
@@ -17,17 +26,32 @@ bool Matches(const ExcludePattern& p, std::string_view path, bool is_dir) {
     }
     path = path.substr(p.base.size() + 1);
   }
-  if (p.anchored) return Glob(p.glob, path);
   // Unanchored: the pattern may match the trailing components at any depth.
-  for (size_t start = 0;;) {
-    if (Glob(p.glob, path.substr(start))) return true;
-    size_t slash = path.find('/', start);
-    if (slash == std::string_view::npos) return false;
-    start = slash + 1;
-  }
+  return GlobMatchesPath(p.anchored ? p.glob : "**/" + p.glob, path);
 }
 
 }  // namespace
+
+bool GlobMatchesPath(std::string_view glob, std::string_view path) {
+  const std::vector<std::string> pattern = Split(glob);
+  const std::vector<std::string> names = Split(path);
+  // reached[i]: the pattern components so far can match exactly names[0, i).
+  std::vector<char> reached(names.size() + 1, 0), next(names.size() + 1);
+  reached[0] = 1;
+  for (const std::string& component : pattern) {
+    std::fill(next.begin(), next.end(), 0);
+    if (component == "**") {
+      bool any = false;
+      for (size_t i = 0; i <= names.size(); ++i) next[i] = any = any || reached[i];
+    } else {
+      for (size_t i = 0; i < names.size(); ++i) {
+        if (reached[i] && ::fnmatch(component.c_str(), names[i].c_str(), 0) == 0) next[i + 1] = 1;
+      }
+    }
+    reached.swap(next);
+  }
+  return reached[names.size()] != 0;
+}
 
 void ExcludeList::AddLines(std::string_view text, const std::string& base) {
   while (!text.empty()) {

@@ -1,8 +1,10 @@
 // Exclusion patterns for directory backups, as PBS reads them from `--exclude` and from
-// `.pxarexclude` files (one pattern per line): shell globs (fnmatch), `!` to re-include,
-// a leading `/` anchors the pattern at the directory the pattern list belongs to, a trailing
-// `/` matches directories only, patterns without `/` match a name at any depth, `#` starts a
-// comment line. The last matching pattern decides.
+// `.pxarexclude` files (one pattern per line): shell globs (fnmatch) per path component,
+// a component `**` matching any number (also none) of components as in PBS's pathpatterns,
+// `!` to re-include, a leading `/` anchors the pattern at the directory the pattern list
+// belongs to, a trailing `/` matches directories only, patterns without `/` match a name at
+// any depth, `#` starts a comment line. The last matching pattern decides. Restore uses the
+// same syntax for --include and --exclude.
 #pragma once
 
 #include <string>
@@ -18,6 +20,11 @@ struct ExcludePattern {
   bool dir_only = false;  // trailing '/'
   std::string base;       // path (relative to the backup root, "" for it) the pattern is relative to
 };
+
+// Whether `path` ('/'-separated components, no leading '/') matches `glob` component by
+// component: `*`, `?` and `[...]` within one component (fnmatch), `**` as a whole component
+// for any number of components. Linear in pattern × path components, whatever the pattern.
+bool GlobMatchesPath(std::string_view glob, std::string_view path);
 
 class ExcludeList {
  public:

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "core/pxar/acl_xattr.h"
+#include "core/pxar/file_flags.h"
 #include "core/util/error.h"
 
 namespace cairn {
@@ -63,20 +64,6 @@ bool IsStoredXattr(std::string_view name) {
          (name.starts_with("user.") || name.starts_with("trusted.") || name == "security.NTACL");
 }
 
-// chattr bits (FS_*_FL) to PBS feature-flag bits (spec §1.5).
-uint64_t PbsFlags(unsigned long attr) {
-  static constexpr std::pair<unsigned long, uint64_t> kMap[] = {
-      {FS_APPEND_FL, 0x10000},  {FS_NOATIME_FL, 0x20000}, {FS_COMPR_FL, 0x40000},
-      {FS_NOCOW_FL, 0x80000},   {FS_NODUMP_FL, 0x100000}, {FS_DIRSYNC_FL, 0x200000},
-      {FS_IMMUTABLE_FL, 0x400000}, {FS_SYNC_FL, 0x800000}, {FS_NOCOMP_FL, 0x1000000},
-      {FS_PROJINHERIT_FL, 0x2000000}};
-  uint64_t flags = 0;
-  for (const auto& [fs, pbs] : kMap) {
-    if (attr & fs) flags |= pbs;
-  }
-  return flags;
-}
-
 }  // namespace
 
 pxar::Metadata ReadFileMetadata(int dirfd, const std::string& name, int fd, const struct stat& st,
@@ -108,7 +95,7 @@ pxar::Metadata ReadFileMetadata(int dirfd, const std::string& name, int fd, cons
   }
   if (fd >= 0 && (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode))) {
     unsigned long attr = 0;
-    if (::ioctl(fd, FS_IOC_GETFLAGS, &attr) == 0) meta.stat.flags = PbsFlags(attr);
+    if (::ioctl(fd, FS_IOC_GETFLAGS, &attr) == 0) meta.stat.flags = pxar::FlagsFromChattr(attr);
     struct fsxattr fsx {};
     if (::ioctl(fd, FS_IOC_FSGETXATTR, &fsx) == 0 && fsx.fsx_projid != 0) meta.quota_projid = fsx.fsx_projid;
   }

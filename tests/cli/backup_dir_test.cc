@@ -8,8 +8,11 @@
 
 #include <nlohmann/json.hpp>
 #include <random>
+#include <set>
 
 #include "core/format/catalog.h"
+#include "core/format/chunker.h"
+#include "core/format/dynamic_index.h"
 #include "core/pxar/accessor.h"
 #include "tests/cli/cli_fixture.h"
 #include "tests/pxar/memory_source.h"
@@ -104,6 +107,62 @@ TEST_F(BackupDirTest, SecondBackupOfTheSameTreeReusesEveryChunk) {
   EXPECT_EQ(first["compressed-size"], 0);
   EXPECT_EQ(CatArchive("ct/101/2024-05-01T10:00:00Z", "root.pxar.didx"),
             CatArchive("ct/101/2024-05-01T11:00:00Z", "root.pxar.didx"));
+}
+
+// Split archives cut a payload chunk at each file start where the chunk has the chunker's
+// minimum size (as PBS's payload chunker does), so after one file changed (and grew, moving
+// everything after it) the other files' contents are still in chunks the first backup stored.
+TEST_F(BackupDirTest, SplitPayloadChunksStartAtFilesAndDeduplicate) {
+  const std::filesystem::path tree = tmp_ / "files";
+  std::filesystem::create_directory(tree);
+  std::mt19937 rng(9);
+  for (int i = 0; i < 6; ++i) {
+    Bytes data((3 << 19) + static_cast<size_t>(i) * 4099);  // 1.5 MiB and a bit: over the 1 MiB minimum
+    for (auto& b : data) b = static_cast<uint8_t>(rng());
+    WriteFileBytes(tree / ("f" + std::to_string(i)), data);
+  }
+  const std::string first = "host/split/2024-05-01T10:00:00Z", second = "host/split/2024-05-01T11:00:00Z";
+  Cairn({"backup", "dir", store_, "--id", "split", "--backup-time", "2024-05-01T10:00:00Z", "--split",
+         "root.pxar=" + tree.string()});
+  Bytes changed = ReadFileBytes(tree / "f2");
+  changed[700000] ^= 1;
+  changed.insert(changed.end(), 100, 'x');
+  WriteFileBytes(tree / "f2", changed);
+  Cairn({"backup", "dir", store_, "--id", "split", "--backup-time", "2024-05-01T11:00:00Z", "--split",
+         "root.pxar=" + tree.string()});
+
+  DynamicIndex before = DynamicIndex::Open(std::filesystem::path(store_) / first / "root.ppxar.didx");
+  DynamicIndex after = DynamicIndex::Open(std::filesystem::path(store_) / second / "root.ppxar.didx");
+  MemorySource meta(CatArchive(second, "root.mpxar")), payload(CatArchive(second, "root.ppxar"));
+  pxar::Accessor acc(meta, &payload, "root.pxar");
+  std::optional<pxar::Entry> f2 = acc.LookupPath("f2");
+  ASSERT_TRUE(f2);
+  const uint64_t f2_begin = f2->content_offset - 16, f2_end = f2->content_offset + f2->file_size;
+  // A chunk starts at every file's PAYLOAD header unless the chunk before would be shorter
+  // than the minimum (1 MiB; the first file follows the 16-byte start marker).
+  size_t cut_at_file = 0;
+  for (int i = 0; i < 6; ++i) {
+    std::optional<pxar::Entry> f = acc.LookupPath("f" + std::to_string(i));
+    ASSERT_TRUE(f);
+    const uint64_t header = f->content_offset - 16;
+    const uint64_t chunk_start = after.chunk_offset(after.ChunkIndexAt(header));
+    if (chunk_start == header) {
+      ++cut_at_file;
+    } else {
+      EXPECT_LT(header - chunk_start, Chunker(Chunker::kDefaultAverage).min_size()) << "f" << i;
+    }
+  }
+  EXPECT_GE(cut_at_file, 3u);
+  std::set<Digest> stored;
+  for (size_t k = 0; k < before.chunk_count(); ++k) stored.insert(before.digest(k));
+  size_t fresh = 0;
+  for (size_t k = 0; k < after.chunk_count(); ++k) {
+    if (stored.count(after.digest(k))) continue;
+    ++fresh;
+    EXPECT_LT(after.chunk_offset(k), f2_end) << "new chunk " << k << " holds no byte of f2";
+    EXPECT_GT(after.chunk_end(k), f2_begin) << "new chunk " << k << " holds no byte of f2";
+  }
+  EXPECT_GE(fresh, 1u);
 }
 
 TEST_F(BackupDirTest, ExcludePatternsAndPxarexcludeFiles) {

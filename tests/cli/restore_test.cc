@@ -16,6 +16,25 @@ namespace fsys = std::filesystem;
 constexpr char kTime[] = "2024-05-01T10:00:00Z";
 constexpr char kSnapshot[] = "host/files/2024-05-01T10:00:00Z";
 
+// `err` of a restore ends with the last progress line and the summary:
+//   restore: 300.2 KiB of 1.1 MiB (26%), 73 files, 12.0 MiB/s done
+//   restored 73 entries, 300.2 KiB
+void ExpectFinalProgressLine(const std::string& err) {
+  size_t summary = err.rfind("restored ");
+  ASSERT_NE(summary, std::string::npos) << err;
+  size_t count_end = err.find(" entries, ", summary);
+  ASSERT_NE(count_end, std::string::npos) << err;
+  const std::string entries = err.substr(summary + 9, count_end - summary - 9);
+  const std::string bytes = err.substr(count_end + 10, err.find('\n', count_end) - count_end - 10);
+  size_t line = err.rfind("restore: ", summary);
+  ASSERT_NE(line, std::string::npos) << err;
+  const std::string progress = err.substr(line, summary - line);
+  EXPECT_TRUE(progress.starts_with("restore: " + bytes + " of ")) << progress;
+  EXPECT_NE(progress.find("%), " + entries + " files, "), std::string::npos) << progress;
+  EXPECT_NE(progress.find("/s done\n"), std::string::npos) << progress;
+  EXPECT_EQ(progress.find("ETA"), std::string::npos) << progress;  // finished: no estimate
+}
+
 class RestoreTest : public CliFixture {
  protected:
   void BackUpRichTree() {
@@ -68,8 +87,21 @@ TEST_F(RestoreTest, SplitArchiveRoundTrip) {
   EXPECT_NE(files.find("root.ppxar.didx"), std::string::npos) << files;
   EXPECT_EQ(files.find("catalog.pcat1"), std::string::npos) << files;
   const fsys::path target = tmp_ / "restored";
-  Cairn({"restore", store_, kSnapshot, "root.pxar", target.string()});
+  CommandResult r = Cairn({"restore", store_, kSnapshot, "root.pxar", target.string()});
   EXPECT_EQ(DescribeTree(target), DescribeTree(src_));
+  ExpectFinalProgressLine(r.err);
+  EXPECT_EQ(Cairn({"--quiet", "restore", store_, kSnapshot, "root.pxar", (tmp_ / "quiet").string()}).err, "");
+}
+
+// Without a terminal the progress is a plain line; the last one, at the end, shows the bytes
+// and files the summary reports, and the rate.
+TEST_F(RestoreTest, ProgressShowsBytesFilesAndRate) {
+  src_ = tmp_ / "src";
+  fsys::create_directory(src_);
+  MakeRichTree(src_, 10);
+  Cairn({"backup", "dir", store_, "--id", "files", "--backup-time", kTime, "root.pxar=" + src_.string()});
+  CommandResult r = Cairn({"restore", store_, kSnapshot, "root.pxar", (tmp_ / "restored").string()});
+  ExpectFinalProgressLine(r.err);
 }
 
 // A sparse 3 GiB file streams through backup and restore (nothing holds it whole) and comes
@@ -121,6 +153,32 @@ TEST_F(RestoreTest, SubtreePatternsAndNoOwner) {
   Cairn({"restore", store_, kSnapshot, "root.pxar/etc/sub", sub.string()});
   EXPECT_EQ(ReadFileBytes(sub / "hosts-again"), ReadFileBytes(src_ / "etc/hosts"));
   Cairn({"restore", store_, kSnapshot, "root.pxar/nope", (tmp_ / "x").string()}, 3);
+}
+
+// `**` crosses directory levels in backup --exclude and in restore --include/--exclude.
+TEST_F(RestoreTest, DoubleStarPatternsCrossDirectoryLevels) {
+  src_ = tmp_ / "src";
+  fsys::create_directory(src_);
+  MakeRichTree(src_, 10);
+  WriteFileBytes(src_ / "deep/d0/d1/skip.bin", AsBytes("skipped\n"));
+  Cairn({"backup", "dir", store_, "--id", "files", "--backup-time", kTime, "--exclude", "deep/**/*.bin",
+         "root.pxar=" + src_.string()});
+  const fsys::path all = tmp_ / "all";
+  Cairn({"restore", store_, kSnapshot, "root.pxar", all.string()});
+  EXPECT_TRUE(fsys::is_directory(all / "deep/d0/d1"));
+  EXPECT_FALSE(fsys::exists(all / "deep/d0/d1/skip.bin"));
+  EXPECT_TRUE(fsys::exists(all / "random.bin"));  // not below deep/
+
+  const fsys::path some = tmp_ / "some";
+  Cairn({"restore", store_, kSnapshot, "root.pxar", some.string(), "--include", "deep/**/bottom", "--include",
+         "**/hosts*", "--exclude", "etc/**/hosts-again"});
+  fsys::path bottom = some / "deep";
+  for (int i = 0; i < 40; ++i) bottom /= "d" + std::to_string(i);
+  EXPECT_EQ(AsChars(ReadFileBytes(bottom / "bottom")), "bottom\n");
+  EXPECT_EQ(ReadFileBytes(some / "etc/hosts"), ReadFileBytes(src_ / "etc/hosts"));
+  EXPECT_FALSE(fsys::exists(some / "etc/sub"));
+  EXPECT_FALSE(fsys::exists(some / "random.bin"));
+  EXPECT_FALSE(fsys::exists(some / "empty"));
 }
 
 // An archive whose names were patched after encoding (same lengths, so every offset stays

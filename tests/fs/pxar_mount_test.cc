@@ -1,5 +1,6 @@
 // File archives through the kernel: a rich tree backed up with `cairn backup dir`, mounted,
 // and compared with the source with diff, stat, getfattr and getfacl.
+#include <dirent.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -77,6 +78,8 @@ TEST_F(PxarMountTest, TreeMatchesTheSourceWithAllMetadata) {
   ASSERT_EQ(::stat((root / "etc/hosts").c_str(), &a), 0);
   ASSERT_EQ(::stat((root / "etc/sub/hosts-again").c_str(), &b), 0);
   EXPECT_EQ(a.st_ino, b.st_ino);  // hardlinks share the inode
+  EXPECT_EQ(a.st_nlink, 2u);
+  EXPECT_EQ(b.st_nlink, 2u);
   ASSERT_EQ(::stat(root.c_str(), &root_stat), 0);
   ASSERT_EQ(::stat(src_.c_str(), &src_stat), 0);
   EXPECT_EQ(root_stat.st_mode, src_stat.st_mode);
@@ -96,6 +99,88 @@ TEST_F(PxarMountTest, SplitArchiveMatchesTheSource) {
   ASSERT_TRUE(fsys::is_directory(root)) << MountLog();
   ExpectNoDifferences(small, root);
   EXPECT_EQ(DescribeTree(root), DescribeTree(small));
+  Unmount();
+}
+
+// readdir of `dir`: "name type" per entry in the order the mount returns them. With
+// `check_inodes`, each entry's d_ino must be what lstat reports for it.
+std::vector<std::string> ReadDir(const fsys::path& dir, bool check_inodes) {
+  std::vector<std::string> out;
+  DIR* d = ::opendir(dir.c_str());
+  EXPECT_NE(d, nullptr) << dir;
+  if (d == nullptr) return out;
+  while (struct dirent* e = ::readdir(d)) {
+    std::string name = e->d_name;
+    if (name == "." || name == "..") continue;
+    out.push_back(name + " " + std::to_string(e->d_type));
+    if (check_inodes) {
+      struct stat st;
+      EXPECT_EQ(::lstat((dir / name).c_str(), &st), 0) << dir / name;
+      EXPECT_EQ(st.st_ino, e->d_ino) << dir / name;
+    }
+  }
+  ::closedir(d);
+  return out;
+}
+
+// A unified archive's listings come from the catalog, a split archive's (no catalog) from the
+// goodbye tables: the same tree gives the same names, types and order (goodbye-table order
+// depends only on the names), and the catalog's inode numbers are the entries' own.
+TEST_F(PxarMountTest, CatalogListingsEqualArchiveListings) {
+  const fsys::path small = tmp_ / "small";
+  fsys::create_directory(small);
+  MakeRichTree(small, 300);
+  Cairn({"backup", "dir", store_, "--id", "unified", "--backup-time", kTime, "root.pxar=" + small.string()});
+  Cairn({"backup", "dir", store_, "--id", "split", "--backup-time", kTime, "--split", "root.pxar=" + small.string()});
+  Mount();
+  const fsys::path unified = mnt_ / "host" / "unified" / kTime / "root.pxar";
+  const fsys::path split = mnt_ / "host" / "split" / kTime / "root.pxar";
+  std::vector<fsys::path> dirs = {""};
+  for (auto it = fsys::recursive_directory_iterator(small); it != fsys::recursive_directory_iterator(); ++it) {
+    if (it->is_directory() && !it->is_symlink()) dirs.push_back(fsys::relative(it->path(), small));
+  }
+  ASSERT_GT(dirs.size(), 40u);
+  for (const fsys::path& dir : dirs) {
+    std::vector<std::string> from_catalog = ReadDir(unified / dir, true);
+    EXPECT_EQ(from_catalog, ReadDir(split / dir, false)) << dir;
+    EXPECT_EQ(from_catalog.size(), static_cast<size_t>(std::distance(fsys::directory_iterator(small / dir),
+                                                                      fsys::directory_iterator())))
+        << dir;
+  }
+  Unmount();
+}
+
+// Every name of a hardlinked file reports the file's inode and its true number of names, in
+// unified and split archives, whichever name is looked at first.
+TEST_F(PxarMountTest, HardlinksReportTheirLinkCount) {
+  const fsys::path links = tmp_ / "links";
+  fsys::create_directories(links / "a/b");
+  fsys::create_directories(links / "c");
+  WriteFileBytes(links / "a/b/first", AsBytes("three names\n"));
+  fsys::create_hard_link(links / "a/b/first", links / "c/second");
+  fsys::create_hard_link(links / "a/b/first", links / "third");
+  WriteFileBytes(links / "pair", AsBytes("two names\n"));
+  fsys::create_hard_link(links / "pair", links / "a/pair-again");
+  WriteFileBytes(links / "single", AsBytes("one name\n"));
+  Cairn({"backup", "dir", store_, "--id", "links", "--backup-time", kTime, "root.pxar=" + links.string()});
+  Cairn({"backup", "dir", store_, "--id", "links-split", "--backup-time", kTime, "--split",
+         "root.pxar=" + links.string()});
+  Mount();
+  for (const char* id : {"links", "links-split"}) {
+    const fsys::path root = mnt_ / "host" / id / kTime / "root.pxar";
+    // Look at a later name first: its count must not depend on what was listed before.
+    CommandResult three = RunProgram({"stat", "-c", "%h %i", (root / "third").string(), (root / "c/second").string(),
+                                      (root / "a/b/first").string()});
+    ASSERT_EQ(three.exit_code, 0) << three.err << MountLog();
+    std::istringstream lines(three.out);
+    std::string first_line, line;
+    std::getline(lines, first_line);
+    EXPECT_TRUE(first_line.starts_with("3 ")) << id << ": " << three.out;
+    while (std::getline(lines, line)) EXPECT_EQ(line, first_line) << id;
+    CommandResult two = RunProgram({"stat", "-c", "%h", (root / "a/pair-again").string(), (root / "pair").string()});
+    EXPECT_EQ(two.out, "2\n2\n") << id;
+    EXPECT_EQ(RunProgram({"stat", "-c", "%h", (root / "single").string()}).out, "1\n") << id;
+  }
   Unmount();
 }
 
