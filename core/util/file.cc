@@ -41,10 +41,20 @@ UniqueFd OpenForReadingAt(int dir, const std::filesystem::path& dir_path, const 
 
 UniqueFd OpenForReading(const std::filesystem::path& path) { return OpenForReadingAt(AT_FDCWD, {}, path.c_str()); }
 
-UniqueFd OpenDirectory(const std::filesystem::path& dir) {
+namespace {
+
+// A directory descriptor that does not update the directory's atime when listed.
+int OpenDirectoryNoAtime(int dir, const char* relative) {
   int flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
-  int fd = ::open(dir.c_str(), flags | O_NOATIME);
-  if (fd < 0 && errno == EPERM) fd = ::open(dir.c_str(), flags);
+  int fd = ::openat(dir, relative, flags | O_NOATIME);
+  if (fd < 0 && errno == EPERM) fd = ::openat(dir, relative, flags);
+  return fd;
+}
+
+}  // namespace
+
+UniqueFd OpenDirectory(const std::filesystem::path& dir) {
+  int fd = OpenDirectoryNoAtime(AT_FDCWD, dir.c_str());
   if (fd < 0 && errno != ENOENT && errno != ENOTDIR) throw SystemError("cannot open directory " + dir.string(), errno);
   return UniqueFd(fd);
 }
@@ -53,7 +63,7 @@ std::vector<std::string> ListSubdirectories(const UniqueFd& dir, const std::file
   std::vector<std::string> names;
   if (!dir) return names;
   // fdopendir takes the descriptor (and its offset): give it a fresh one.
-  int fd = ::openat(dir.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int fd = OpenDirectoryNoAtime(dir.get(), ".");
   DIR* d = fd < 0 ? nullptr : ::fdopendir(fd);
   if (d == nullptr) {
     int err = errno;
