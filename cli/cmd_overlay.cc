@@ -86,7 +86,7 @@ void RegisterOverlayCommand(CLI::App& app, CommandContext& context) {
   CLI::App* cmd =
       overlay->add_subcommand("export", "Write an image with its overlay's changes applied (sparse)");
   cmd->add_option("OVERLAY", o->dir, "the --overlay directory of `cairn nbd`")->required();
-  cmd->add_option("OUT", o->out, "the image file to write (created or truncated)")->required();
+  cmd->add_option("OUT", o->out, "the image file to write (created, or a regular file replaced once the copy is complete)")->required();
   cmd->add_option("--export", o->export_name,
                   "the image whose overlay to export (needed when OVERLAY holds several)");
   cmd->add_option("--datastore", o->datastore,

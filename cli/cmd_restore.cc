@@ -58,16 +58,16 @@ void RestoreFromImage(const RestoreCommandOptions& o, const Datastore& ds, const
   options.overwrite = o.restore.overwrite;
   options.owners = options.owners && !o.no_owner;
   options.xattrs = !o.no_xattrs;
+  options.refused = [](const std::string& message) { std::cerr << "skipped: " << message << "\n"; };
   ExtRestoreStats stats = RestoreExtPath(*fs, path.inner, o.target, options);
   if (!*context.quiet) {
     std::cerr << "restored " << stats.files << " files, " << stats.directories << " directories, " << stats.symlinks
               << " symlinks, " << stats.hardlinks << " hard links, " << HumanSize(stats.bytes) << "\n";
   }
   if (stats.xattr_failures > 0) std::cerr << stats.xattr_failures << " extended attributes could not be set\n";
-  if (stats.skipped > 0) {
-    std::cerr << stats.skipped << " devices, FIFOs or sockets skipped (only root can make them)\n";
-    throw ExitStatus{kExitSkipped};
-  }
+  if (stats.skipped > 0) std::cerr << stats.skipped << " devices, FIFOs or sockets skipped (only root can make them)\n";
+  if (stats.refused > 0) std::cerr << stats.refused << " entries refused (names that are not plain or repeat)\n";
+  if (stats.skipped > 0 || stats.refused > 0) throw ExitStatus{kExitSkipped};
 }
 
 void RunRestore(RestoreCommandOptions& o, const CommandContext& context) {

@@ -3,10 +3,13 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <spawn.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <csignal>
+#include <cstring>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
@@ -48,6 +51,15 @@ TempDir::~TempDir() {
   std::error_code ec;
   std::filesystem::remove_all(path_, ec);
 }
+
+SmallDisk::SmallDisk(std::filesystem::path dir, const std::string& size) : dir_(std::move(dir)) {
+  std::filesystem::create_directories(dir_);
+  if (mount("tmpfs", dir_.c_str(), "tmpfs", 0, ("size=" + size).c_str()) != 0) {
+    throw std::runtime_error("cannot mount a tmpfs at " + dir_.string() + ": " + strerror(errno));
+  }
+}
+
+SmallDisk::~SmallDisk() { umount2(dir_.c_str(), MNT_DETACH); }
 
 CommandResult RunCairn(const std::vector<std::string>& args, const std::vector<std::string>& env,
                        const std::string& stdin_data) {
@@ -119,6 +131,31 @@ CommandResult RunCairn(const std::vector<std::string>& args, const std::vector<s
   waitpid(pid, &status, 0);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return result;
+}
+
+pid_t SpawnCairn(const std::vector<std::string>& args, const std::vector<std::string>& env,
+                 const std::filesystem::path& log) {
+  std::vector<std::string> argv_store = {CAIRN_BINARY};
+  argv_store.insert(argv_store.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (std::string& a : argv_store) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::vector<std::string> env_store;
+  for (char** e = environ; *e; ++e) env_store.emplace_back(*e);
+  env_store.insert(env_store.end(), env.begin(), env.end());
+  std::vector<char*> envp;
+  for (std::string& e : env_store) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+  posix_spawn_file_actions_addopen(&actions, 2, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+  pid_t pid = -1;
+  int rc = posix_spawn(&pid, CAIRN_BINARY, &actions, nullptr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) throw std::runtime_error("cannot start " + std::string(CAIRN_BINARY) + ": posix_spawn failed");
+  return pid;
 }
 
 Bytes ReadFileBytes(const std::filesystem::path& path) {

@@ -1,6 +1,8 @@
 // Helpers shared by the tests: hex literals, temporary directories, running the cairn binary.
 #pragma once
 
+#include <sys/types.h>
+
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -30,6 +32,21 @@ class TempDir {
   std::filesystem::path path_;
 };
 
+// A tmpfs of `size` ("24m") mounted at `dir` (created when absent): a small disk that fills
+// up. Unmounted (lazily, so an open file cannot keep it) on destruction. Throws
+// std::runtime_error when the mount fails.
+class SmallDisk {
+ public:
+  SmallDisk(std::filesystem::path dir, const std::string& size);
+  ~SmallDisk();
+  SmallDisk(const SmallDisk&) = delete;
+  SmallDisk& operator=(const SmallDisk&) = delete;
+  const std::filesystem::path& path() const { return dir_; }
+
+ private:
+  std::filesystem::path dir_;
+};
+
 struct CommandResult {
   int exit_code;
   std::string out;
@@ -40,6 +57,12 @@ struct CommandResult {
 // `env` entries ("NAME=value") are added to the environment; `stdin_data` is fed to stdin.
 CommandResult RunCairn(const std::vector<std::string>& args, const std::vector<std::string>& env = {},
                        const std::string& stdin_data = "");
+
+// Starts the cairn binary with `args` in the background (no shell): `env` entries are added to
+// the environment, stdin is /dev/null, stdout and stderr are appended to `log`. Returns the
+// child's pid, to be reaped by the caller; throws std::runtime_error when it cannot start.
+pid_t SpawnCairn(const std::vector<std::string>& args, const std::vector<std::string>& env,
+                 const std::filesystem::path& log);
 
 Bytes ReadFileBytes(const std::filesystem::path& path);
 void WriteFileBytes(const std::filesystem::path& path, ByteView data);

@@ -109,6 +109,14 @@ ext2_inode_large ExtFilesystem::ReadInode(uint32_t ino) {
   return inode;
 }
 
+ext2_inode_large ExtFilesystem::ReadInodeOfType(uint32_t ino, uint16_t type, const char* what) {
+  ext2_inode_large inode = ReadInode(ino);
+  if ((inode.i_mode & LINUX_S_IFMT) != type) {
+    throw Error(ErrorKind::kInvalidInput, description_ + ": inode " + std::to_string(ino) + " is not " + what);
+  }
+  return inode;
+}
+
 ExtStat ExtFilesystem::Stat(uint32_t ino) {
   std::lock_guard lock(mu_);
   ext2_inode_large inode = ReadInode(ino);
@@ -135,10 +143,7 @@ ExtStat ExtFilesystem::Stat(uint32_t ino) {
 
 std::vector<ExtDirEntry> ExtFilesystem::List(uint32_t dir) {
   std::lock_guard lock(mu_);
-  if (!LINUX_S_ISDIR(ReadInode(dir).i_mode)) {
-    throw Error(ErrorKind::kInvalidInput,
-                description_ + ": inode " + std::to_string(dir) + " is not a directory");
-  }
+  ReadInodeOfType(dir, LINUX_S_IFDIR, "a directory");
   std::vector<ExtDirEntry> entries;
   auto collect = [](ext2_ino_t, int entry, ext2_dir_entry* dirent, int, int, char*, void* data) -> int {
     if (entry == DIRENT_DOT_FILE || entry == DIRENT_DOT_DOT_FILE) return 0;
@@ -177,11 +182,7 @@ std::optional<uint32_t> ExtFilesystem::Resolve(std::string_view path) {
 
 size_t ExtFilesystem::Read(uint32_t ino, uint64_t offset, std::span<uint8_t> out) {
   std::lock_guard lock(mu_);
-  ext2_inode_large inode = ReadInode(ino);
-  if (!LINUX_S_ISREG(inode.i_mode)) {
-    throw Error(ErrorKind::kInvalidInput,
-                description_ + ": inode " + std::to_string(ino) + " is not a regular file");
-  }
+  ext2_inode_large inode = ReadInodeOfType(ino, LINUX_S_IFREG, "a regular file");
   uint64_t size = EXT2_I_SIZE(&inode);
   if (offset >= size || out.empty()) return 0;
   size_t want = static_cast<size_t>(std::min<uint64_t>(out.size(), size - offset));
@@ -202,11 +203,7 @@ size_t ExtFilesystem::Read(uint32_t ino, uint64_t offset, std::span<uint8_t> out
 
 std::string ExtFilesystem::ReadLink(uint32_t ino) {
   std::lock_guard lock(mu_);
-  ext2_inode_large inode = ReadInode(ino);
-  if (!LINUX_S_ISLNK(inode.i_mode)) {
-    throw Error(ErrorKind::kInvalidInput,
-                description_ + ": inode " + std::to_string(ino) + " is not a symbolic link");
-  }
+  ext2_inode_large inode = ReadInodeOfType(ino, LINUX_S_IFLNK, "a symbolic link");
   uint64_t size = EXT2_I_SIZE(&inode);
   if (size > kMaxLinkTarget) {
     throw Error(ErrorKind::kCorrupt, description_ + ": symlink inode " + std::to_string(ino) + " claims " +

@@ -90,6 +90,9 @@ class ExtFilesystem {
   // raised one, else kCorrupt (kNotFound for EXT2_ET_FILE_NOT_FOUND) naming `what`.
   void Check(errcode_t rc, const std::string& what);
   ext2_inode_large ReadInode(uint32_t ino);  // REQUIRES mu_ held
+  // REQUIRES mu_ held. ReadInode, and throws kInvalidInput ("inode N is not <what>") unless
+  // the inode's file type is `type` (LINUX_S_IFREG, ...).
+  ext2_inode_large ReadInodeOfType(uint32_t ino, uint16_t type, const char* what);
 
   const std::shared_ptr<BlockSource> source_;
   const std::string description_;

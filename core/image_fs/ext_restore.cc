@@ -38,6 +38,20 @@ bool IsPlainName(const std::string& name) {
          name.find('\0') == std::string::npos;
 }
 
+// A name as it can be shown on a terminal: bytes outside printable ASCII, and backslashes, as \xNN.
+std::string Printable(const std::string& name) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : name) {
+    if (c >= 0x20 && c < 0x7f && c != '\\') {
+      out += static_cast<char>(c);
+    } else {
+      out += {'\\', 'x', kHex[c >> 4], kHex[c & 15]};
+    }
+  }
+  return out;
+}
+
 class Restorer {
  public:
   Restorer(ExtFilesystem& fs, const ExtRestoreOptions& options) : fs_(fs), options_(options) {}
@@ -127,15 +141,26 @@ class Restorer {
     }
     if (::mkdir(target.c_str(), 0700) != 0 && errno != EEXIST) Fail("mkdir", target);
     ++stats_.directories;
+    std::set<std::string> names;
     for (const ExtDirEntry& entry : fs_.List(st.ino)) {
       if (!IsPlainName(entry.name)) {
-        throw Error(ErrorKind::kCorrupt, fs_.description() + ": directory inode " + std::to_string(st.ino) +
-                                             " holds an entry that is not a plain name");
+        Refuse(target, entry, "is not a plain file name");
+      } else if (!names.insert(entry.name).second) {
+        Refuse(target, entry, "repeats a name of the directory");
+      } else {
+        Restore(entry.ino, target / entry.name);
       }
-      Restore(entry.ino, target / entry.name);
     }
     // Last: a read-only mode would have kept the children out, and they change the mtime.
     SetMetadata(st, target, true);
+  }
+
+  void Refuse(const std::filesystem::path& dir, const ExtDirEntry& entry, const std::string& why) {
+    ++stats_.refused;
+    if (options_.refused) {
+      options_.refused(fs_.description() + ": entry \"" + Printable(entry.name) + "\" (inode " +
+                       std::to_string(entry.ino) + ") in " + dir.string() + " " + why);
+    }
   }
 
   // Owner, mode, xattrs and times of `target`, in that order: chown clears set-id bits and

@@ -9,7 +9,8 @@
 namespace cairn {
 
 // Writes `data` to "<path>.tmp", fsyncs it, renames it onto `path` and fsyncs the
-// directory. Not safe against concurrent calls for the same path. Throws Error.
+// directory; on failure "<path>.tmp" is removed and `path` is unchanged. Not safe against
+// concurrent calls for the same path. Throws Error.
 void ReplaceFileDurably(const std::filesystem::path& path, ByteView data);
 
 }  // namespace cairn

@@ -1,6 +1,7 @@
 #include "core/read/sparse_copy.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -20,15 +21,11 @@ bool AllZero(ByteView bytes) {
   return std::all_of(bytes.begin(), bytes.end(), [](uint8_t b) { return b == 0; });
 }
 
-}  // namespace
-
-SparseCopyStats CopyToSparseFile(BlockSource& source, const std::filesystem::path& path,
-                                 const std::function<void(uint64_t)>& progress) {
+// Copies `source` into the open file `fd` (named `path` in errors) and fsyncs it.
+SparseCopyStats CopyInto(BlockSource& source, int fd, const std::filesystem::path& path,
+                         const std::function<void(uint64_t)>& progress) {
   SparseCopyStats stats{source.size(), 0};
-  UniqueFd fd(open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-  if (!fd) throw SystemError("creating " + path.string(), errno);
-  if (ftruncate(fd.get(), static_cast<off_t>(stats.size)) != 0)
-    throw SystemError("sizing " + path.string(), errno);
+  if (ftruncate(fd, static_cast<off_t>(stats.size)) != 0) throw SystemError("sizing " + path.string(), errno);
   Bytes buffer(kPiece);
   for (uint64_t window = 0; window < stats.size; window += kWindow) {
     for (const Extent& e : source.Extents(window, std::min(kWindow, stats.size - window))) {
@@ -41,7 +38,7 @@ SparseCopyStats CopyToSparseFile(BlockSource& source, const std::filesystem::pat
         for (size_t i = 0; i < n; i += kZeroCheck) {
           ByteView part = piece.subspan(i, std::min(kZeroCheck, n - i));
           if (AllZero(part)) continue;
-          PwriteFull(fd.get(), part, at + i, path);
+          PwriteFull(fd, part, at + i, path);
           stats.written_bytes += part.size();
         }
         if (progress) progress(at + n);
@@ -49,8 +46,33 @@ SparseCopyStats CopyToSparseFile(BlockSource& source, const std::filesystem::pat
     }
     if (progress) progress(std::min(stats.size, window + kWindow));
   }
-  if (fsync(fd.get()) != 0) throw SystemError("fsync " + path.string(), errno);
+  if (fsync(fd) != 0) throw SystemError("fsync " + path.string(), errno);
   return stats;
+}
+
+}  // namespace
+
+SparseCopyStats CopyToSparseFile(BlockSource& source, const std::filesystem::path& path,
+                                 const std::function<void(uint64_t)>& progress) {
+  std::error_code ec;
+  std::filesystem::file_status status = std::filesystem::status(path, ec);
+  if (std::filesystem::exists(status) && !std::filesystem::is_regular_file(status)) {
+    // Holes would leave a device's old bytes where the image has zeros.
+    throw Error(ErrorKind::kInvalidInput, path.string() + " is not a regular file; a sparse copy needs one");
+  }
+  std::string temp = (path.parent_path() / ("." + path.filename().string() + ".XXXXXX")).string();
+  UniqueFd fd(mkostemp(temp.data(), O_CLOEXEC));
+  if (!fd) throw SystemError("creating a temporary file for " + path.string(), errno);
+  try {
+    if (fchmod(fd.get(), 0644) != 0) throw SystemError("chmod " + temp, errno);
+    SparseCopyStats stats = CopyInto(source, fd.get(), temp, progress);
+    std::filesystem::rename(temp, path, ec);
+    if (ec) throw SystemError("renaming " + temp + " to " + path.string(), ec.value());
+    return stats;
+  } catch (...) {
+    std::filesystem::remove(temp, ec);
+    throw;
+  }
 }
 
 }  // namespace cairn

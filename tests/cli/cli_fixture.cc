@@ -2,6 +2,8 @@
 
 #include <random>
 
+#include "core/util/hex.h"
+
 namespace cairn::test {
 
 Bytes MixedImage(size_t chunks, size_t tail, uint32_t seed) {
@@ -25,6 +27,11 @@ Bytes MixedImage(size_t chunks, size_t tail, uint32_t seed) {
   }
   for (size_t i = chunks * kChunk; i < image.size(); ++i) image[i] = static_cast<uint8_t>(rng());
   return image;
+}
+
+std::filesystem::path ChunkFile(const std::filesystem::path& store, const Digest& digest) {
+  std::string hex = ToHex(digest);
+  return store / ".chunks" / hex.substr(0, 4) / hex;
 }
 
 void CliFixture::SetUp() {

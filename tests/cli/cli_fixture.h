@@ -14,6 +14,10 @@ namespace cairn::test {
 // that is not a multiple of the chunk size.
 Bytes MixedImage(size_t chunks, size_t tail, uint32_t seed);
 
+// Where chunk `digest` is stored in datastore `store`: <store>/.chunks/<4 hex>/<64 hex>. The
+// digest of an unencrypted chunk is the SHA-256 of its plaintext.
+std::filesystem::path ChunkFile(const std::filesystem::path& store, const Digest& digest);
+
 class CliFixture : public ::testing::Test {
  protected:
   void SetUp() override;

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -36,41 +37,57 @@ std::set<std::string> Names(const fsys::path& dir) {
   return names;
 }
 
+// What to write into a partition, made knowing its place and size; null: leave it as it is.
+using PartitionContent = std::function<Bytes(const SfdiskPartition&)>;
+
+// A disk image partitioned by sfdisk with `script`; the i-th partition sfdisk lists gets
+// `contents[i]`. Returns the partitions (fails the test when their number differs).
+std::vector<SfdiskPartition> PartitionedDisk(const fsys::path& image, uint64_t size, const std::string& script,
+                                             const std::vector<PartitionContent>& contents) {
+  std::vector<SfdiskPartition> parts = Sfdisk(image, size, script);
+  EXPECT_EQ(parts.size(), contents.size()) << script;
+  for (size_t i = 0; i < std::min(parts.size(), contents.size()); ++i) {
+    if (contents[i]) WriteAt(image, parts[i].offset, contents[i](parts[i]));
+  }
+  return parts;
+}
+
 class ImageVolumesTest : public MountFixture {
  protected:
   void SetUp() override {
     MountFixture::SetUp();
     src_ = tmp_ / "src";
     MakeSourceTree(src_);
-    MakeExt4(tmp_ / "ext4", 24 * kMiB, src_);
-    MakeVfat(tmp_ / "vfat", 12 * kMiB, {{"HELLO.TXT", "hello from fat\n"}, {"readme.md", "# readme\n"}});
+    const Bytes ext4 = MakeExt4(tmp_ / "ext4", 24 * kMiB, src_);
+    const Bytes vfat =
+        MakeVfat(tmp_ / "vfat", 12 * kMiB, {{"HELLO.TXT", "hello from fat\n"}, {"readme.md", "# readme\n"}});
+    auto holding = [](const Bytes& bytes) -> PartitionContent {
+      return [&bytes](const SfdiskPartition&) { return bytes; };
+    };
 
     // GPT: EFI (vfat), root (ext4), swap.
-    gpt_parts_ = Sfdisk(tmp_ / "gpt", 64 * kMiB,
-                        "label: gpt\n"
-                        "size=12MiB, type=uefi, name=\"EFI system\"\n"
-                        "size=24MiB, type=linux, name=\"root\"\n"
-                        "type=swap\n");
+    gpt_parts_ = PartitionedDisk(tmp_ / "gpt", 64 * kMiB,
+                                 "label: gpt\n"
+                                 "size=12MiB, type=uefi, name=\"EFI system\"\n"
+                                 "size=24MiB, type=linux, name=\"root\"\n"
+                                 "type=swap\n",
+                                 {holding(vfat), holding(ext4),
+                                  [&](const SfdiskPartition& p) { return MakeSwap(tmp_ / "swap", p.size); }});
     ASSERT_EQ(gpt_parts_.size(), 3u);
-    WriteAt(tmp_ / "gpt", gpt_parts_[0].offset, ReadFileBytes(tmp_ / "vfat"));
-    WriteAt(tmp_ / "gpt", gpt_parts_[1].offset, ReadFileBytes(tmp_ / "ext4"));
-    WriteAt(tmp_ / "gpt", gpt_parts_[2].offset, MakeSwap(tmp_ / "swap", gpt_parts_[2].size));
 
     // MBR: ext4 primary, an extended partition with vfat and ext4 logical partitions.
-    mbr_parts_ = Sfdisk(tmp_ / "mbr", 96 * kMiB,
-                        "label: dos\n"
-                        "size=24MiB, type=83\n"
-                        "type=5\n"
-                        "size=12MiB, type=c\n"
-                        "size=24MiB, type=83\n");
+    mbr_parts_ = PartitionedDisk(tmp_ / "mbr", 96 * kMiB,
+                                 "label: dos\n"
+                                 "size=24MiB, type=83\n"
+                                 "type=5\n"
+                                 "size=12MiB, type=c\n"
+                                 "size=24MiB, type=83\n",
+                                 {holding(ext4), nullptr, holding(vfat), holding(ext4)});
     ASSERT_EQ(mbr_parts_.size(), 4u);
-    WriteAt(tmp_ / "mbr", mbr_parts_[0].offset, ReadFileBytes(tmp_ / "ext4"));
-    WriteAt(tmp_ / "mbr", mbr_parts_[2].offset, ReadFileBytes(tmp_ / "vfat"));
-    WriteAt(tmp_ / "mbr", mbr_parts_[3].offset, ReadFileBytes(tmp_ / "ext4"));
 
     gpt_ = ReadFileBytes(tmp_ / "gpt");
     mbr_ = ReadFileBytes(tmp_ / "mbr");
-    whole_ = ReadFileBytes(tmp_ / "ext4");
+    whole_ = ext4;
     BackupImage("100", kTime, gpt_);
     BackupImage("101", kTime, mbr_);
     BackupImage("102", kTime, whole_);

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <fstream>
@@ -70,6 +71,31 @@ CommandResult RunProgram(const std::vector<std::string>& argv) {
   return result;
 }
 
+int PreadRange(int fd, uint64_t offset, size_t length, Bytes& out) {
+  out.assign(length, 0);
+  size_t done = 0;
+  int error = 0;
+  while (done < length) {
+    ssize_t n = pread(fd, out.data() + done, length - done, static_cast<off_t>(offset + done));
+    if (n < 0) {
+      error = errno;
+      break;
+    }
+    if (n == 0) break;
+    done += static_cast<size_t>(n);
+  }
+  out.resize(done);
+  return error;
+}
+
+int PreadRange(const std::filesystem::path& path, uint64_t offset, size_t length, Bytes& out) {
+  int fd = open(path.c_str(), O_RDONLY);
+  if (fd < 0) return errno;
+  int error = PreadRange(fd, offset, length, out);
+  close(fd);
+  return error;
+}
+
 void MountFixture::SetUp() {
   CliFixture::SetUp();
   mnt_ = tmp_ / "mnt";
@@ -90,25 +116,7 @@ void MountFixture::Mount(const std::vector<std::string>& extra) {
 
 void MountFixture::MountWithArguments(const std::vector<std::string>& arguments) {
   ASSERT_EQ(server_, -1) << "already mounted";
-  std::vector<std::string> args = {CAIRN_BINARY};
-  args.insert(args.end(), arguments.begin(), arguments.end());
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  std::vector<std::string> env_store;
-  for (char** e = environ; *e; ++e) env_store.emplace_back(*e);
-  env_store.insert(env_store.end(), env_.begin(), env_.end());
-  std::vector<char*> envp;
-  for (std::string& e : env_store) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, log_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-  posix_spawn_file_actions_addopen(&actions, 2, log_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-  int rc = posix_spawn(&server_, CAIRN_BINARY, &actions, nullptr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  ASSERT_EQ(rc, 0) << "cannot start cairn mount";
+  server_ = SpawnCairn(arguments, env_, log_);
   bool exited = false;
   bool ready = WaitFor([&] {
     int status;

@@ -24,6 +24,12 @@ bool WaitFor(const std::function<bool()>& condition, double seconds = 60);
 // Runs a program (no shell) and returns its exit code and output.
 CommandResult RunProgram(const std::vector<std::string>& argv);
 
+// Reads [offset, offset + length) of open file `fd` with pread: returns 0 and the bytes read
+// (fewer at the end of the file), or the errno of the first failing call.
+int PreadRange(int fd, uint64_t offset, size_t length, Bytes& out);
+// The same for the file at `path`, opened for this read only.
+int PreadRange(const std::filesystem::path& path, uint64_t offset, size_t length, Bytes& out);
+
 class MountFixture : public CliFixture {
  protected:
   void SetUp() override;

@@ -8,7 +8,6 @@
 #include <fstream>
 
 #include "core/crypto/sha256.h"
-#include "core/util/hex.h"
 #include "tests/cli/cli_fixture.h"
 #include "tests/nbd/libnbd_handle.h"
 #include "tests/nbd/nbd_fixture.h"
@@ -30,16 +29,15 @@ class NbdChunkErrors : public NbdTest {
     store_.Backup("200", "2024-06-01T00:00:00Z", (store_.dir / "in.img").string());
   }
 
-  std::filesystem::path ChunkFile(size_t chunk) const {
-    std::string hex = ToHex(Sha256(ByteView(image_.data() + chunk * kChunk, kChunk)));
-    return std::filesystem::path(store_.store) / ".chunks" / hex.substr(0, 4) / hex;
+  std::filesystem::path ChunkFileOf(size_t chunk) const {
+    return ChunkFile(store_.store, Sha256(ByteView(image_).subspan(chunk * kChunk, kChunk)));
   }
-  std::string Digest(size_t chunk) const { return ChunkFile(chunk).filename().string(); }
+  std::string Digest(size_t chunk) const { return ChunkFileOf(chunk).filename().string(); }
 
   // Flips bytes in the middle of the chunk file: the blob's CRC and digest checks fail.
   void Corrupt(size_t chunk) {
-    std::fstream f(ChunkFile(chunk), std::ios::in | std::ios::out | std::ios::binary);
-    ASSERT_TRUE(f.is_open()) << ChunkFile(chunk);
+    std::fstream f(ChunkFileOf(chunk), std::ios::in | std::ios::out | std::ios::binary);
+    ASSERT_TRUE(f.is_open()) << ChunkFileOf(chunk);
     f.seekp(100);
     f.write("garbage!", 8);
   }
@@ -126,7 +124,7 @@ TEST_F(NbdChunkErrors, CorruptChunkWithSimpleRepliesAndQemuIo) {
 }
 
 TEST_F(NbdChunkErrors, MissingChunkFailsOnlyItsRange) {
-  std::filesystem::remove(ChunkFile(4));
+  std::filesystem::remove(ChunkFileOf(4));
   StartServerOn(store_.store, store_.env);
   Handle h(Uri(kExport));
   ASSERT_TRUE(h.ok()) << h.error();

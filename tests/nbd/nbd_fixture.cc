@@ -1,8 +1,6 @@
 #include "tests/nbd/nbd_fixture.h"
 
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -14,8 +12,6 @@
 
 #include "nbd/listen_address.h"
 #include "tests/cli/cli_fixture.h"
-
-extern char** environ;
 
 namespace cairn::test {
 namespace {
@@ -82,25 +78,10 @@ void NbdTest::StartServer(const std::vector<std::string>& extra) { StartServerOn
 
 void NbdTest::StartServerOn(const std::string& store, const std::vector<std::string>& env,
                             const std::vector<std::string>& extra) {
-  std::vector<std::string> args = {CAIRN_BINARY, "nbd", store, "--listen", "unix:" + socket_};
+  std::vector<std::string> args = {"nbd", store, "--listen", "unix:" + socket_};
   args.insert(args.end(), extra.begin(), extra.end());
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  std::vector<std::string> env_store;
-  for (char** e = environ; *e; ++e) env_store.emplace_back(*e);
-  env_store.insert(env_store.end(), env.begin(), env.end());
-  std::vector<char*> envp;
-  for (auto& e : env_store) envp.push_back(e.data());
-  envp.push_back(nullptr);
   std::string log = (tmp_ / "server.log").string();
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  posix_spawn_file_actions_addopen(&actions, 2, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  int rc = posix_spawn(&pid_, CAIRN_BINARY, &actions, nullptr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  ASSERT_EQ(rc, 0) << "posix_spawn failed";
+  pid_ = SpawnCairn(args, env, log);
   // The server renames its socket into place once it listens: existence means ready.
   auto deadline = std::chrono::steady_clock::now() + kStartTimeout;
   struct stat st{};

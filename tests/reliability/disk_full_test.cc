@@ -1,7 +1,6 @@
 // A backup that runs out of space fails with a clear error and leaves nothing under a final
 // name: no snapshot directory, no index or manifest, only whole chunks in the chunk store.
 #include <gtest/gtest.h>
-#include <sys/mount.h>
 
 #include <nlohmann/json.hpp>
 
@@ -10,21 +9,11 @@
 namespace cairn::test {
 namespace {
 
-class DiskFullTest : public CliFixture {
- protected:
-  void TearDown() override {
-    if (mounted_) umount2(small_.c_str(), MNT_DETACH);
-  }
-  std::filesystem::path small_;
-  bool mounted_ = false;
-};
+class DiskFullTest : public CliFixture {};
 
 TEST_F(DiskFullTest, BackupOnAFullDiskFailsCleanly) {
-  small_ = tmp_ / "small";
-  std::filesystem::create_directory(small_);
-  ASSERT_EQ(mount("tmpfs", small_.c_str(), "tmpfs", 0, "size=24m"), 0) << strerror(errno);
-  mounted_ = true;
-  std::string store = (small_ / "ds").string();
+  SmallDisk small(tmp_ / "small", "24m");
+  std::string store = (small.path() / "ds").string();
   Cairn({"init", store});
   // Random data does not compress: 48 MiB of chunks cannot fit in 24 MiB.
   Bytes image(48 << 20);

@@ -2,11 +2,9 @@
 // reads of their ranges fail with EIO while every other range reads exactly, each failure
 // logged once with datastore, snapshot, archive, offset and digest; a damaged index or
 // manifest fails that snapshot only.
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cerrno>
 
+#include "core/format/fixed_index.h"
 #include "core/util/hex.h"
 #include "tests/fs/mount_fixture.h"
 
@@ -19,33 +17,12 @@ constexpr char kTime[] = "2024-05-01T10:00:00Z";
 class FaultInjectionTest : public MountFixture {
  protected:
   // The chunk file of chunk `i` of the image of snapshot vm/`id`.
-  std::filesystem::path ChunkFile(const std::string& id, size_t i, std::string* digest_hex) {
-    Bytes fidx = ReadFileBytes(std::filesystem::path(store_) / "vm" / id / kTime / "drive-scsi0.img.fidx");
-    *digest_hex = ToHex(ByteView(fidx).subspan(4096 + i * 32, 32));
-    return std::filesystem::path(store_) / ".chunks" / digest_hex->substr(0, 4) / *digest_hex;
+  std::filesystem::path ChunkFileOf(const std::string& id, size_t i, std::string* digest_hex) {
+    Digest digest = FixedIndex::Open(std::filesystem::path(store_) / "vm" / id / kTime / "drive-scsi0.img.fidx").digest(i);
+    *digest_hex = ToHex(digest);
+    return ChunkFile(store_, digest);
   }
 };
-
-// Reads [offset, offset + length) of `path` with pread; returns errno, or 0 and the bytes.
-int ReadRange(const std::filesystem::path& path, uint64_t offset, size_t length, Bytes& out) {
-  int fd = open(path.c_str(), O_RDONLY);
-  if (fd < 0) return errno;
-  out.assign(length, 0);
-  size_t done = 0;
-  int error = 0;
-  while (done < length) {
-    ssize_t n = pread(fd, out.data() + done, length - done, static_cast<off_t>(offset + done));
-    if (n < 0) {
-      error = errno;
-      break;
-    }
-    if (n == 0) break;
-    done += static_cast<size_t>(n);
-  }
-  close(fd);
-  out.resize(done);
-  return error;
-}
 
 TEST_F(FaultInjectionTest, DamagedChunksFailOnlyTheirRangesAndAreLoggedOnce) {
   // MixedImage cycles zero, text, random: chunks 1, 2, 4, 5 hold data, all distinct; zero
@@ -53,9 +30,9 @@ TEST_F(FaultInjectionTest, DamagedChunksFailOnlyTheirRangesAndAreLoggedOnce) {
   Bytes image = MixedImage(6, 1000, 11);
   BackupImage("100", kTime, image);
   std::string corrupt_hex, missing_hex, truncated_hex;
-  std::filesystem::path corrupt = ChunkFile("100", 1, &corrupt_hex);
-  std::filesystem::path missing = ChunkFile("100", 2, &missing_hex);
-  std::filesystem::path truncated = ChunkFile("100", 5, &truncated_hex);
+  std::filesystem::path corrupt = ChunkFileOf("100", 1, &corrupt_hex);
+  std::filesystem::path missing = ChunkFileOf("100", 2, &missing_hex);
+  std::filesystem::path truncated = ChunkFileOf("100", 5, &truncated_hex);
   ASSERT_NE(corrupt_hex, missing_hex);
   ASSERT_NE(missing_hex, truncated_hex);
   Bytes bytes = ReadFileBytes(corrupt);
@@ -71,7 +48,7 @@ TEST_F(FaultInjectionTest, DamagedChunksFailOnlyTheirRangesAndAreLoggedOnce) {
     uint64_t offset = i * kChunk;
     size_t length = std::min<uint64_t>(kChunk, image.size() - offset);
     Bytes got;
-    int error = ReadRange(file, offset, length, got);
+    int error = PreadRange(file, offset, length, got);
     if (i == 1 || i == 2 || i == 5) {
       EXPECT_EQ(error, EIO) << "chunk " << i;
     } else {
@@ -81,7 +58,7 @@ TEST_F(FaultInjectionTest, DamagedChunksFailOnlyTheirRangesAndAreLoggedOnce) {
   }
   // A 4 KiB read inside a good chunk next to a bad one still works, even at the boundary.
   Bytes got;
-  ASSERT_EQ(ReadRange(file, 4 * kChunk - 4096, 4096, got), 0);
+  ASSERT_EQ(PreadRange(file, 4 * kChunk - 4096, 4096, got), 0);
   EXPECT_TRUE(std::equal(got.begin(), got.end(), image.begin() + 4 * kChunk - 4096));
 
   std::string log = MountLog();
@@ -112,7 +89,7 @@ TEST_F(FaultInjectionTest, DamagedIndexOrManifestFailsOnlyThatSnapshot) {
   Mount();
   EXPECT_EQ(ReadFileBytes(mnt_ / "vm/100" / kTime / "drive-scsi0.img"), good);
   Bytes got;
-  EXPECT_EQ(ReadRange(mnt_ / "vm/200" / kTime / "drive-scsi0.img", 0, 4096, got), EIO);
+  EXPECT_EQ(PreadRange(mnt_ / "vm/200" / kTime / "drive-scsi0.img", 0, 4096, got), EIO);
   EXPECT_NE(MountLog().find(fidx.string()), std::string::npos) << MountLog();
   // The snapshot with the broken manifest is still listed; what is inside fails with EIO.
   EXPECT_TRUE(std::filesystem::is_directory(mnt_ / "vm/300" / kTime));
