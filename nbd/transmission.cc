@@ -145,10 +145,15 @@ void Connection::Dispatch(const Request& request, Bytes payload) {
   const uint64_t reserved = request.type == kCmdRead || request.type == kCmdWrite ? request.length : 0;
   inflight_bytes_ += reserved;
   auto data = std::make_shared<Bytes>(std::move(payload));
-  // The work guard keeps the io_context running while the worker holds the request.
-  asio::post(workers_, [self = shared_from_this(), request, data, reserved, work = asio::make_work_guard(strand_)] {
+  // The work guard keeps the io_context running while the worker holds the request. The
+  // worker hands its reference to the connection back to the strand with the reply: were it
+  // dropped on the worker, after the guard, the connection could die there once the
+  // io_context it belongs to is gone (found by nbd_transmission_fuzzer).
+  asio::post(workers_, [self = shared_from_this(), request, data, reserved,
+                        work = asio::make_work_guard(strand_)]() mutable {
     Reply reply = self->Execute(request, *data);
-    asio::post(self->strand_, [self, reply = std::move(reply), reserved]() mutable {
+    Strand strand = self->strand_;
+    asio::post(strand, [self = std::move(self), reply = std::move(reply), reserved]() mutable {
       self->Enqueue(std::move(reply), reserved);
     });
   });
