@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "cli/systemd.h"
 #include "core/cache/chunk_cache.h"
+#include "core/util/error.h"
 #include "core/util/log.h"
 #include "nbd/datastore_exports.h"
 #include "nbd/overlay_exports.h"
@@ -24,6 +25,8 @@ struct NbdOptions {
   std::string default_export;
   std::string overlay;
   double refresh_interval = 5;
+  std::string tls_mode;  // require, allow, off; empty: require with a certificate, else off
+  std::string tls_cert, tls_key, tls_ca;
   CacheOptions cache;
   KeyOptions key;
 };
@@ -36,7 +39,27 @@ std::string DefaultListen() {
   return "unix:/tmp/cairn-nbd-" + std::to_string(geteuid()) + ".sock";
 }
 
+// --tls and the credentials, checked for consistency; the files are loaded by the server.
+nbd::TlsOptions TlsOptionsOf(const NbdOptions& o) {
+  nbd::TlsOptions tls{nbd::TlsMode::kOff, o.tls_cert, o.tls_key, o.tls_ca};
+  if (o.tls_mode == "require" || (o.tls_mode.empty() && !o.tls_cert.empty())) tls.mode = nbd::TlsMode::kRequire;
+  if (o.tls_mode == "allow") tls.mode = nbd::TlsMode::kAllow;
+  if (tls.mode == nbd::TlsMode::kOff) {
+    // Credentials without a certificate would silently serve in clear text.
+    if (o.tls_mode.empty() && (!o.tls_key.empty() || !o.tls_ca.empty())) {
+      throw Error(ErrorKind::kInvalidInput, "--tls-key and --tls-ca need --tls-cert");
+    }
+    return tls;
+  }
+  if (o.tls_cert.empty() || o.tls_key.empty()) {
+    throw Error(ErrorKind::kInvalidInput, "--tls " + std::string(tls.mode == nbd::TlsMode::kAllow ? "allow" : "require") +
+                                              " needs --tls-cert and --tls-key");
+  }
+  return tls;
+}
+
 void RunNbd(const NbdOptions& o, const CommandContext& context) {
+  const nbd::TlsOptions tls = TlsOptionsOf(o);
   // Socket activation replaces the default listener; --listen adds to it.
   std::vector<int> activated = TakeActivationSockets();
   std::vector<std::string> listen = o.listen;
@@ -69,12 +92,13 @@ void RunNbd(const NbdOptions& o, const CommandContext& context) {
   if (count == 0) Log(LogLevel::kWarning, "no image archives to serve in " + ds.root().string());
 
   std::signal(SIGPIPE, SIG_IGN);  // a client that hangs up is an error on its socket only
-  nbd::Server server(exports, nbd::ServerOptions{});
+  nbd::Server server(exports, nbd::ServerOptions{.tls = tls});
   for (const nbd::ListenAddress& address : addresses) server.Listen(address);
   for (int fd : activated) server.Adopt(fd);
   std::string status = "serving " + std::to_string(count) + " exports";
   for (const nbd::ListenAddress& address : addresses) status += " on " + address.Uri();
   if (!activated.empty()) status += " on " + std::to_string(activated.size()) + " socket(s) from systemd";
+  if (tls.mode != nbd::TlsMode::kOff) status += tls.mode == nbd::TlsMode::kRequire ? " (TLS required)" : " (TLS allowed)";
   if (!*context.quiet) std::cout << status << std::endl;
   NotifyReady(status);
   server.Run();
@@ -100,6 +124,14 @@ void RegisterNbdCommand(CLI::App& app, CommandContext& context) {
                   "relist the datastore's images when a client asks for exports and the list is older than\n"
                   "this many seconds (new snapshots appear without a restart); negative: never")
       ->capture_default_str();
+  cmd->add_option("--tls", o->tls_mode,
+                  "require: clients must start TLS (STARTTLS, nbds:// URIs) before anything else; allow: TLS\n"
+                  "and plain clients; off: no TLS (default: require when --tls-cert is given, else off)")
+      ->check(CLI::IsMember({"require", "allow", "off"}));
+  cmd->add_option("--tls-cert", o->tls_cert, "PEM certificate (chain) of the server, for TLS");
+  cmd->add_option("--tls-key", o->tls_key, "PEM private key of --tls-cert");
+  cmd->add_option("--tls-ca", o->tls_ca,
+                  "PEM CA certificate(s): TLS clients must present a certificate signed by one of them");
   AddCacheOptions(cmd, o->cache);
   AddKeyOptions(cmd, o->key);
   cmd->footer(std::string("Export names: [ns/A/...]TYPE/ID/TIME/ARCHIVE and [ns/A/...]TYPE/ID/latest/ARCHIVE, e.g.\n"

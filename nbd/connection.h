@@ -27,11 +27,13 @@
 #include "core/util/bytes.h"
 #include "nbd/exports.h"
 #include "nbd/reply.h"
+#include "nbd/stream.h"
+#include "nbd/tls.h"
 
 namespace cairn::nbd {
 
 namespace asio = boost::asio;
-using Socket = asio::generic::stream_protocol::socket;
+using Socket = ConnectionStream::Socket;
 using Strand = asio::strand<asio::io_context::executor_type>;
 
 // Per-connection bounds against clients that would make the server allocate without limit.
@@ -42,11 +44,18 @@ struct ConnectionLimits {
   size_t max_inflight_requests = 256;          // requests read but not yet answered
 };
 
+// The server's TLS mode and, unless it is kOff, the context sessions are made with (owned by
+// the server, outliving its connections).
+struct ConnectionTls {
+  TlsMode mode = TlsMode::kOff;
+  asio::ssl::context* context = nullptr;
+};
+
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   // `exports` must outlive the connection; `workers` runs backend calls.
   Connection(Socket socket, Strand strand, ExportCatalog& exports, asio::thread_pool::executor_type workers,
-             const ConnectionLimits& limits, uint64_t id);
+             const ConnectionLimits& limits, const ConnectionTls& tls, uint64_t id);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -88,6 +97,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   asio::awaitable<void> SendOptionReply(uint32_t option, uint32_t type, ByteView payload = {});
   asio::awaitable<void> SendOptionError(uint32_t option, uint32_t type, std::string_view message);
   asio::awaitable<bool> HandleExportName(const Bytes& data);
+  // Returns false when the session must end (the TLS handshake failed).
+  asio::awaitable<bool> HandleStartTls(const Bytes& data);
   asio::awaitable<void> HandleList(const Bytes& data);
   asio::awaitable<bool> HandleInfoOrGo(uint32_t option, const Bytes& data);
   asio::awaitable<void> HandleMetaContext(uint32_t option, const Bytes& data);
@@ -124,12 +135,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Protocol violation or dead peer: no more reading or writing (spec §0 hard disconnect).
   void HardDisconnect(std::string_view why);
 
-  Socket socket_;
+  ConnectionStream stream_;  // plain, or TLS after STARTTLS
   Strand strand_;
   ExportCatalog& catalog_;
   std::shared_ptr<const ExportList> exports_;  // the list this connection uses; export_ points into it
   asio::thread_pool::executor_type workers_;
   const ConnectionLimits limits_;
+  const ConnectionTls tls_;
   const uint64_t id_;  // for log messages
   bool stopping_ = false;  // Shutdown() was called
 

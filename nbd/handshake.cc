@@ -54,13 +54,15 @@ bool IsBaseAllocation(std::string_view query) { return query == kBaseAllocation;
 }  // namespace
 
 Connection::Connection(Socket socket, Strand strand, ExportCatalog& exports,
-                       asio::thread_pool::executor_type workers, const ConnectionLimits& limits, uint64_t id)
-    : socket_(std::move(socket)),
+                       asio::thread_pool::executor_type workers, const ConnectionLimits& limits,
+                       const ConnectionTls& tls, uint64_t id)
+    : stream_(std::move(socket)),
       strand_(std::move(strand)),
       catalog_(exports),
       exports_(exports.Peek()),
       workers_(workers),
       limits_(limits),
+      tls_(tls),
       id_(id),
       wake_(strand_),
       grace_(strand_) {}
@@ -89,7 +91,7 @@ void Connection::Shutdown() {
     self->grace_.async_wait([self](const boost::system::error_code& ec) {
       if (ec) return;
       boost::system::error_code ignored;
-      self->socket_.shutdown(Socket::shutdown_receive, ignored);
+      self->stream_.socket().shutdown(Socket::shutdown_receive, ignored);
     });
   });
 }
@@ -104,7 +106,7 @@ asio::awaitable<void> Connection::SendOptionReply(uint32_t option, uint32_t type
   AppendBE<uint32_t>(out, type);
   AppendBE<uint32_t>(out, static_cast<uint32_t>(payload.size()));
   out.insert(out.end(), payload.begin(), payload.end());
-  co_await asio::async_write(socket_, asio::buffer(out), use_awaitable);
+  co_await asio::async_write(stream_, asio::buffer(out), use_awaitable);
 }
 
 asio::awaitable<void> Connection::SendOptionError(uint32_t option, uint32_t type, std::string_view message) {
@@ -142,10 +144,10 @@ asio::awaitable<bool> Connection::Handshake() {
   AppendBE<uint64_t>(greeting, kNbdMagic);
   AppendBE<uint64_t>(greeting, kIHaveOpt);
   AppendBE<uint16_t>(greeting, kFlagFixedNewstyle | kFlagNoZeroes);
-  co_await asio::async_write(socket_, asio::buffer(greeting), use_awaitable);
+  co_await asio::async_write(stream_, asio::buffer(greeting), use_awaitable);
 
   uint8_t client_flags_bytes[4];
-  co_await asio::async_read(socket_, asio::buffer(client_flags_bytes), use_awaitable);
+  co_await asio::async_read(stream_, asio::buffer(client_flags_bytes), use_awaitable);
   uint32_t client_flags = LoadBE<uint32_t>(client_flags_bytes);
   if ((client_flags & ~(kClientFlagFixedNewstyle | kClientFlagNoZeroes)) != 0) {
     Log(LogLevel::kDebug, "nbd: closing: client sent unknown flags " + std::to_string(client_flags));
@@ -156,7 +158,7 @@ asio::awaitable<bool> Connection::Handshake() {
 
   for (size_t count = 0;; ++count) {
     uint8_t header[kOptionHeaderLength];
-    co_await asio::async_read(socket_, asio::buffer(header), use_awaitable);
+    co_await asio::async_read(stream_, asio::buffer(header), use_awaitable);
     if (LoadBE<uint64_t>(header) != kIHaveOpt) {
       Log(LogLevel::kDebug, "nbd: closing: bad option magic");
       co_return false;
@@ -169,11 +171,21 @@ asio::awaitable<bool> Connection::Handshake() {
       co_return false;
     }
     Bytes data(length);
-    co_await asio::async_read(socket_, asio::buffer(data), use_awaitable);
+    co_await asio::async_read(stream_, asio::buffer(data), use_awaitable);
     // A client without fixed newstyle cannot parse option replies (spec §2.1).
     if (!fixed && option != kOptExportName) co_return false;
     if (stopping_ && option != kOptAbort) {
       co_await SendOptionError(option, kRepErrShutdown, "server is shutting down");
+      continue;
+    }
+    // FORCEDTLS (spec §9.1): nothing but STARTTLS and ABORT before TLS, unknown options
+    // included; EXPORT_NAME has no error reply, so it ends the connection.
+    if (tls_.mode == TlsMode::kRequire && !stream_.tls() && option != kOptStartTls && option != kOptAbort) {
+      if (option == kOptExportName) {
+        Log(LogLevel::kInfo, "nbd: connection " + std::to_string(id_) + ": EXPORT_NAME before TLS, closing");
+        co_return false;
+      }
+      co_await SendOptionError(option, kRepErrTlsReqd, "this server requires TLS: send STARTTLS first (nbds:// URIs)");
       continue;
     }
     // New snapshots appear without a restart: the options that name or list exports see a
@@ -209,8 +221,7 @@ asio::awaitable<bool> Connection::Handshake() {
         co_await HandleMetaContext(option, data);
         break;
       case kOptStartTls:
-        if (!data.empty()) co_await SendOptionError(option, kRepErrInvalid, "STARTTLS takes no data");
-        else co_await SendOptionError(option, kRepErrUnsup, "TLS is not configured on this server");
+        if (!co_await HandleStartTls(data)) co_return false;
         break;
       default: {  // includes EXTENDED_HEADERS and the withdrawn PEEK_EXPORT
         std::string message = "option " + std::to_string(option) + " is not supported";
@@ -242,7 +253,33 @@ asio::awaitable<bool> Connection::HandleExportName(const Bytes& data) {
   AppendBE<uint64_t>(out, e->size);
   AppendBE<uint16_t>(out, TransmissionFlags(*e));
   if (!no_zeroes_) out.resize(out.size() + kExportNameZeroPad, 0);
-  co_await asio::async_write(socket_, asio::buffer(out), use_awaitable);
+  co_await asio::async_write(stream_, asio::buffer(out), use_awaitable);
+  co_return true;
+}
+
+asio::awaitable<bool> Connection::HandleStartTls(const Bytes& data) {
+  if (!data.empty()) {
+    co_await SendOptionError(kOptStartTls, kRepErrInvalid, "STARTTLS takes no data");
+  } else if (tls_.mode == TlsMode::kOff) {
+    co_await SendOptionError(kOptStartTls, kRepErrUnsup, "TLS is not configured on this server");
+  } else if (stream_.tls()) {
+    co_await SendOptionError(kOptStartTls, kRepErrInvalid, "TLS is already running");
+  } else {
+    co_await SendOptionReply(kOptStartTls, kRepAck);
+    stream_.StartTls(*tls_.context);
+    boost::system::error_code ec;
+    co_await stream_.async_handshake(asio::redirect_error(use_awaitable, ec));
+    if (ec) {
+      // After the ACK there is no way back to clear text: the session ends (spec §9.1).
+      Log(LogLevel::kInfo, "nbd: connection " + std::to_string(id_) + ": TLS handshake failed: " + ec.message());
+      co_return false;
+    }
+    // Whatever was negotiated in clear text is forgotten (spec §3.4): a man in the middle
+    // may have chosen it.
+    structured_ = false;
+    meta_selected_ = false;
+    meta_export_name_.clear();
+  }
   co_return true;
 }
 

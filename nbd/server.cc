@@ -9,6 +9,7 @@
 #include "core/util/log.h"
 #include "nbd/connection.h"
 #include "nbd/sockets.h"
+#include "nbd/tls_context.h"
 
 namespace cairn::nbd {
 
@@ -16,6 +17,7 @@ struct Server::Impl {
   Impl(ExportCatalog& exports, const ServerOptions& options)
       : exports(exports),
         options(options),
+        tls_context(MakeTlsContext(options.tls)),
         workers(options.worker_threads),
         control(asio::make_strand(io)),
         signals(io, SIGINT, SIGTERM) {}
@@ -25,6 +27,7 @@ struct Server::Impl {
 
   ExportCatalog& exports;
   const ServerOptions options;
+  std::unique_ptr<asio::ssl::context> tls_context;  // shared by every TLS session; null when off
   ConnectionLimits limits;
   asio::io_context io;
   asio::thread_pool workers;
@@ -66,7 +69,8 @@ asio::awaitable<void> Server::Impl::Accept(Acceptor& acceptor) {
       ConnectionLimits connection_limits = limits;
       connection_limits.max_options = 64 + 4 * exports.Peek()->all().size();
       connection = std::make_shared<Connection>(std::move(socket), strand, exports, workers.get_executor(),
-                                                connection_limits, id);
+                                                connection_limits, ConnectionTls{options.tls.mode, tls_context.get()},
+                                                id);
       connections.emplace(id, connection);
     }
     connection->Start();
@@ -104,7 +108,8 @@ void Server::Listen(const ListenAddress& address) {
     impl_->acceptors.push_back(std::make_unique<Acceptor>(ListenUnix(impl_->io, address.path)));
     impl_->unix_paths.push_back(address.path);
   } else {
-    impl_->acceptors.push_back(std::make_unique<Acceptor>(ListenTcp(impl_->io, address.host, address.port)));
+    impl_->acceptors.push_back(std::make_unique<Acceptor>(ListenTcp(impl_->io, address.host, address.port,
+                                                                      impl_->options.tls.mode == TlsMode::kRequire)));
   }
 }
 

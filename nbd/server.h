@@ -8,17 +8,20 @@
 
 #include "nbd/exports.h"
 #include "nbd/listen_address.h"
+#include "nbd/tls.h"
 
 namespace cairn::nbd {
 
 struct ServerOptions {
   size_t io_threads = 0;       // threads running the io_context; 0: one per core, at most 4
   size_t worker_threads = 16;  // threads for backend calls, which may block on chunk fetches
+  TlsOptions tls;              // STARTTLS (spec §9); off by default
 };
 
 class Server {
  public:
-  // `exports` must outlive the server.
+  // `exports` must outlive the server. Loads the TLS credentials; throws Error when they
+  // cannot be used (see MakeTlsContext).
   Server(ExportCatalog& exports, const ServerOptions& options);
   ~Server();
   Server(const Server&) = delete;

@@ -78,7 +78,7 @@ Acceptor AdoptListener(asio::io_context& io, int fd) {
   return acceptor;
 }
 
-Acceptor ListenTcp(asio::io_context& io, const std::string& host, uint16_t port) {
+Acceptor ListenTcp(asio::io_context& io, const std::string& host, uint16_t port, bool tls_required) {
   asio::ip::tcp::resolver resolver(io);
   boost::system::error_code ec;
   auto results = resolver.resolve(host, std::to_string(port), asio::ip::tcp::resolver::numeric_service, ec);
@@ -93,9 +93,9 @@ Acceptor ListenTcp(asio::io_context& io, const std::string& host, uint16_t port)
     throw Error(ec == asio::error::address_in_use ? ErrorKind::kBusy : ErrorKind::kIo,
                 "cannot listen on " + host + ":" + std::to_string(port) + ": " + ec.message());
   }
-  if (!endpoint.address().is_loopback()) {
+  if (!endpoint.address().is_loopback() && !tls_required) {
     Log(LogLevel::kWarning, "listening on " + endpoint.address().to_string() +
-                                " without TLS: anyone who can reach this address can read these backups");
+                                " without requiring TLS (--tls require): anyone who can reach this address can read these backups");
   }
   return acceptor;
 }

@@ -19,8 +19,9 @@ using Acceptor = boost::asio::basic_socket_acceptor<boost::asio::generic::stream
 // kInvalidInput.
 Acceptor ListenUnix(boost::asio::io_context& io, const std::filesystem::path& path);
 
-// Listens on the first address HOST resolves to. Warns when it is not a loopback address.
-Acceptor ListenTcp(boost::asio::io_context& io, const std::string& host, uint16_t port);
+// Listens on the first address HOST resolves to. Warns when it is not a loopback address and
+// clients may connect without TLS (`tls_required` false).
+Acceptor ListenTcp(boost::asio::io_context& io, const std::string& host, uint16_t port, bool tls_required);
 
 // Takes over a socket that already listens (systemd socket activation, LISTEN_FDS): unix or
 // TCP, bound by someone else. Throws Error(kInvalidInput) when `fd` is not a listening

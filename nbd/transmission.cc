@@ -49,7 +49,7 @@ asio::awaitable<void> Connection::Transmit() {
       co_await wake_.async_wait(redirect_error(use_awaitable, ec));
     }
     if (dead_) break;
-    co_await asio::async_read(socket_, asio::buffer(header), redirect_error(use_awaitable, ec));
+    co_await asio::async_read(stream_, asio::buffer(header), redirect_error(use_awaitable, ec));
     if (ec) break;  // the client left, or Shutdown()'s grace period ended
     if (LoadBE<uint32_t>(header) != kRequestMagic) {
       HardDisconnect("bad request magic");  // the stream cannot be re-synchronised
@@ -61,7 +61,7 @@ asio::awaitable<void> Connection::Transmit() {
     Bytes payload;
     if (request.type == kCmdWrite && writable_ != nullptr && request.length <= kMaxPayload && !stopping_) {
       payload.resize(request.length);
-      co_await asio::async_read(socket_, asio::buffer(payload), redirect_error(use_awaitable, ec));
+      co_await asio::async_read(stream_, asio::buffer(payload), redirect_error(use_awaitable, ec));
       if (ec) break;
     } else if (request.type == kCmdWrite) {
       // A WRITE that will be refused: the payload is read and dropped to stay in sync (§6.2).
@@ -72,7 +72,7 @@ asio::awaitable<void> Connection::Transmit() {
       scratch.resize(std::min<size_t>(request.length, 1 << 20));
       for (uint64_t left = request.length; left > 0 && !ec;) {
         size_t n = static_cast<size_t>(std::min<uint64_t>(left, scratch.size()));
-        co_await asio::async_read(socket_, asio::buffer(scratch.data(), n), redirect_error(use_awaitable, ec));
+        co_await asio::async_read(stream_, asio::buffer(scratch.data(), n), redirect_error(use_awaitable, ec));
         left -= n;
       }
       if (ec) break;
@@ -145,10 +145,15 @@ void Connection::Dispatch(const Request& request, Bytes payload) {
   const uint64_t reserved = request.type == kCmdRead || request.type == kCmdWrite ? request.length : 0;
   inflight_bytes_ += reserved;
   auto data = std::make_shared<Bytes>(std::move(payload));
-  // The work guard keeps the io_context running while the worker holds the request.
-  asio::post(workers_, [self = shared_from_this(), request, data, reserved, work = asio::make_work_guard(strand_)] {
+  // The work guard keeps the io_context running while the worker holds the request. The
+  // worker hands its reference to the connection back to the strand with the reply: were it
+  // dropped on the worker, after the guard, the connection could die there once the
+  // io_context it belongs to is gone (found by nbd_transmission_fuzzer).
+  asio::post(workers_, [self = shared_from_this(), request, data, reserved,
+                        work = asio::make_work_guard(strand_)]() mutable {
     Reply reply = self->Execute(request, *data);
-    asio::post(self->strand_, [self, reply = std::move(reply), reserved]() mutable {
+    Strand strand = self->strand_;
+    asio::post(strand, [self = std::move(self), reply = std::move(reply), reserved]() mutable {
       self->Enqueue(std::move(reply), reserved);
     });
   });
@@ -342,7 +347,7 @@ asio::awaitable<void> Connection::WriteLoop(std::shared_ptr<Connection> self) {
       }
     }
     boost::system::error_code ec;
-    co_await asio::async_write(self->socket_, buffers, redirect_error(use_awaitable, ec));
+    co_await asio::async_write(self->stream_, buffers, redirect_error(use_awaitable, ec));
     for (const QueuedReply& q : batch) self->Release(q.reserved);
     if (ec) self->HardDisconnect("client gone: " + ec.message());
   }
@@ -362,7 +367,7 @@ void Connection::HardDisconnect(std::string_view why) {
   for (const QueuedReply& q : queue_) Release(q.reserved);
   queue_.clear();
   boost::system::error_code ignored;
-  socket_.shutdown(Socket::shutdown_both, ignored);
+  stream_.socket().shutdown(Socket::shutdown_both, ignored);
   wake_.cancel();
 }
 

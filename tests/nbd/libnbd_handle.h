@@ -14,6 +14,8 @@ class Handle {
     if (!strict) nbd_set_strict_mode(h_, 0);
     if (!structured) nbd_set_request_structured_replies(h_, false);
     nbd_add_meta_context(h_, LIBNBD_CONTEXT_BASE_ALLOCATION);
+    // The tests' own URIs may name TLS credentials (tls-certificates=DIR).
+    nbd_set_uri_allow_local_file(h_, true);
     ok_ = nbd_connect_uri(h_, uri.c_str()) == 0;
     if (!ok_) error_ = nbd_get_error() ? nbd_get_error() : "connect failed";
   }
