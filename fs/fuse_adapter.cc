@@ -80,9 +80,10 @@ void ReplyEntry(fuse_req_t req, const Node& node, const NodeAttr& attr) {
 
 void Init(void*, fuse_conn_info* conn) {
   // 1 MiB reads (libfuse insists that this repeats the max_read mount option) and
-  // read-ahead; the kernel clamps both to what it supports.
+  // read-ahead; the kernel clamps both to what it supports, read-ahead to the window
+  // WidenKernelReadAhead (mount.cc) set.
   conn->max_read = kMaxRead;
-  conn->max_readahead = kMaxRead;
+  conn->max_readahead = kKernelReadAhead;
   conn->want &= ~static_cast<unsigned>(FUSE_CAP_ATOMIC_O_TRUNC);
 }
 

@@ -1,5 +1,8 @@
 #include "fs/mount.h"
 
+#include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -30,6 +33,40 @@ struct Session {
   }
 };
 
+// A path as /proc/self/mountinfo writes it: space, tab, newline and backslash in octal.
+std::string MountinfoEscape(const std::string& path) {
+  std::string out;
+  for (char c : path) {
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\\') {
+      char octal[5];
+      std::snprintf(octal, sizeof octal, "\\%03o", static_cast<unsigned char>(c));
+      out += octal;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+// The kernel reads ahead at most 128 KiB on a FUSE mount (INIT can lower its default, not
+// raise it), so a sequential reader would wait for each 128 KiB. Widening the window takes
+// a write to the mount's bdi in sysfs, which only root may do; for anyone else the default
+// stays. The device number comes from mountinfo: a stat of the mount point would wait for
+// the FUSE INIT that the not yet running session loop answers.
+void WidenKernelReadAhead(const std::filesystem::path& mountpoint) {
+  std::ifstream mountinfo("/proc/self/mountinfo");
+  std::string line, device, wanted = MountinfoEscape(mountpoint.string());
+  while (std::getline(mountinfo, line)) {
+    std::istringstream fields(line);
+    std::string id, parent, dev, root, point;
+    if (fields >> id >> parent >> dev >> root >> point && point == wanted) device = dev;  // the last mount wins
+  }
+  if (device.empty()) return;
+  std::ofstream read_ahead("/sys/class/bdi/" + device + "/read_ahead_kb");
+  read_ahead << kKernelReadAhead / 1024 << std::flush;
+  if (!read_ahead) Log(LogLevel::kDebug, "kernel read-ahead of " + mountpoint.string() + " left at its default");
+}
+
 struct LoopConfig {
   fuse_loop_config* config = fuse_loop_cfg_create();
   ~LoopConfig() { fuse_loop_cfg_destroy(config); }
@@ -47,6 +84,9 @@ void ServeMount(const FsContext& context, const MountOptions& options, const std
   for (std::string& argument : arguments) argv.push_back(argument.data());
   fuse_args args = FUSE_ARGS_INIT(static_cast<int>(argv.size()), argv.data());
 
+  // As mountinfo will show it; resolved now, since once mounted a lookup would wait for INIT.
+  std::error_code ec;
+  std::filesystem::path canonical = std::filesystem::canonical(options.mountpoint, ec);
   {
     Session session;  // unmounts before the adapter (and its open files) goes away
     session.se = fuse_session_new(&args, &FuseAdapter::Operations(), sizeof(fuse_lowlevel_ops), &adapter);
@@ -58,6 +98,7 @@ void ServeMount(const FsContext& context, const MountOptions& options, const std
       throw Error(ErrorKind::kIo, "cannot mount at " + options.mountpoint.string());
     }
     session.mounted = true;
+    if (!ec) WidenKernelReadAhead(canonical);
     on_ready();
     LoopConfig loop;
     fuse_loop_cfg_set_max_threads(loop.config, static_cast<unsigned>(options.max_threads));

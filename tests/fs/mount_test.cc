@@ -2,6 +2,7 @@
 // binary, read with ordinary tools (find, stat, ls, readlink, qemu-img, python3).
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -108,6 +109,15 @@ TEST_F(MountTest, TreeContentsAndAttributes) {
   EXPECT_EQ(st.st_ino, image_ino);
   ASSERT_EQ(stat(Snap(kT1).c_str(), &st), 0);
   EXPECT_EQ(st.st_ino, dir_ino);
+}
+
+// The kernel's 128 KiB default would make a sequential reader wait for every 128 KiB.
+TEST_F(MountTest, KernelReadsAheadOneImageChunk) {
+  Mount();
+  struct stat st;
+  ASSERT_EQ(::stat(mnt_.c_str(), &st), 0);
+  fsys::path bdi = "/sys/class/bdi/" + std::to_string(major(st.st_dev)) + ":" + std::to_string(minor(st.st_dev));
+  EXPECT_EQ(ReadText(bdi / "read_ahead_kb"), "4096\n");
 }
 
 TEST_F(MountTest, IndexJsonFilesParse) {
