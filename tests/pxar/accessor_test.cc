@@ -77,7 +77,7 @@ Bytes RichArchive() {
   enc.AddSymlink("link", Meta(S_IFLNK | 0777), "a.txt");
   enc.BeginDirectory("many", Meta(S_IFDIR | 0755));
   for (int i = 0; i < 300; ++i) {
-    char name[8];
+    char name[16];
     std::snprintf(name, sizeof name, "f%03d", i);
     enc.BeginFile(name, Meta(S_IFREG | 0644), 0);
     enc.EndFile();
@@ -145,7 +145,7 @@ TEST(PxarAccessor, RoundTripsEveryEntryKind) {
   EXPECT_FALSE(acc.LookupPath("a.txt/x"));
   EXPECT_EQ(acc.List(*acc.LookupPath("many")).size(), 300u);
   for (int i = 0; i < 300; i += 37) {
-    char name[16];
+    char name[24];
     std::snprintf(name, sizeof name, "many/f%03d", i);
     ASSERT_TRUE(acc.LookupPath(name)) << name;
   }
