@@ -148,9 +148,11 @@ void Connection::Dispatch(const Request& request, Bytes payload) {
   // The work guard keeps the io_context running while the worker holds the request. The
   // worker hands its reference to the connection back to the strand with the reply: were it
   // dropped on the worker, after the guard, the connection could die there once the
-  // io_context it belongs to is gone (found by nbd_transmission_fuzzer).
+  // io_context it belongs to is gone (found by nbd_transmission_fuzzer). The guard is on the
+  // io_context's executor, not the strand: a strand copy released on the worker after the
+  // guard could outlive the io_context's strand service (found by ASan).
   asio::post(workers_, [self = shared_from_this(), request, data, reserved,
-                        work = asio::make_work_guard(strand_)]() mutable {
+                        work = asio::make_work_guard(strand_.get_inner_executor())]() mutable {
     Reply reply = self->Execute(request, *data);
     Strand strand = self->strand_;
     asio::post(strand, [self = std::move(self), reply = std::move(reply), reserved]() mutable {
