@@ -20,10 +20,8 @@ class GroupDirectory {
   // other failures to open it.
   GroupDirectory(const Datastore& datastore, BackupGroup group);
 
-  const BackupGroup& group() const { return group_; }
-
   // Snapshot directories (named by backup time), oldest first, whether finished or not:
-  // the manifest is what makes a snapshot finished, and ReadManifestBlob finds out.
+  // the manifest is what makes a snapshot finished, and ReadManifest finds out.
   std::vector<Snapshot> ListSnapshotDirectories() const;
   // Finished snapshots (index.json.blob present), oldest first.
   std::vector<Snapshot> ListSnapshots() const;
