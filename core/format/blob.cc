@@ -114,9 +114,10 @@ void CheckBlobCrc(const BlobView& view) {
   }
 }
 
-Bytes DecodeBlob(ByteView raw, const CryptConfig* crypt, size_t max_size) {
-  BlobView view = ParseBlob(raw);
-  CheckBlobCrc(view);
+namespace {
+
+// Decrypts and decompresses a parsed blob without looking at its CRC.
+Bytes DecodePayload(const BlobView& view, const CryptConfig* crypt, size_t max_size) {
   ByteView payload = view.payload;
   Bytes decrypted;
   if (view.encrypted()) {
@@ -140,12 +141,8 @@ Bytes DecodeBlob(ByteView raw, const CryptConfig* crypt, size_t max_size) {
   return out;
 }
 
-Digest ChunkDigestOf(ByteView plain, const CryptConfig* crypt) {
-  return crypt != nullptr ? crypt->KeyedDigest(plain) : Sha256(plain);
-}
-
-Bytes DecodeChunk(ByteView raw, const Digest& digest, size_t expected_size, const CryptConfig* crypt) {
-  Bytes plain = DecodeBlob(raw, crypt, expected_size);
+Bytes DecodeVerifiedChunk(const BlobView& view, const Digest& digest, size_t expected_size, const CryptConfig* crypt) {
+  Bytes plain = DecodePayload(view, crypt, expected_size);
   if (plain.size() != expected_size) {
     throw Error(ErrorKind::kCorrupt, "chunk decodes to " + std::to_string(plain.size()) + " bytes, index says " +
                                          std::to_string(expected_size));
@@ -154,6 +151,29 @@ Bytes DecodeChunk(ByteView raw, const Digest& digest, size_t expected_size, cons
     throw Error(ErrorKind::kCorrupt, "chunk content does not match its digest");
   }
   return plain;
+}
+
+}  // namespace
+
+Bytes DecodeBlob(ByteView raw, const CryptConfig* crypt, size_t max_size) {
+  BlobView view = ParseBlob(raw);
+  CheckBlobCrc(view);
+  return DecodePayload(view, crypt, max_size);
+}
+
+Digest ChunkDigestOf(ByteView plain, const CryptConfig* crypt) {
+  return crypt != nullptr ? crypt->KeyedDigest(plain) : Sha256(plain);
+}
+
+Bytes DecodeChunk(ByteView raw, const Digest& digest, size_t expected_size, const CryptConfig* crypt) {
+  BlobView view = ParseBlob(raw);
+  try {
+    return DecodeVerifiedChunk(view, digest, expected_size, crypt);
+  } catch (const Error& e) {
+    if (e.kind() == ErrorKind::kCrypto && crypt == nullptr) throw;
+    CheckBlobCrc(view);  // a damaged file is the likelier cause: say so
+    throw;
+  }
 }
 
 Bytes EncodeBlob(ByteView plain, const CryptConfig* crypt, bool compress) {

@@ -49,6 +49,9 @@ Bytes DecodeBlob(ByteView raw, const CryptConfig* crypt, size_t max_size = kMaxB
 
 // Like DecodeBlob for a chunk: the result must be exactly expected_size bytes and its
 // (keyed, when encrypted) SHA-256 must equal `digest`. Errors carry no file context.
+// The CRC is checked only when decoding fails, to report a damaged file as a CRC mismatch:
+// the digest (and the GCM tag, when encrypted) already proves every byte, and skipping
+// the CRC saves a pass over every chunk read.
 Bytes DecodeChunk(ByteView raw, const Digest& digest, size_t expected_size, const CryptConfig* crypt);
 
 // The digest a chunk of this plaintext has: SHA-256, or the keyed digest with a key.
