@@ -3,9 +3,13 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/uio.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <optional>
+#include <vector>
 
 #include "core/util/log.h"
 #include "fs/errno_map.h"
@@ -147,10 +151,32 @@ void Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   });
 }
 
+// Replies with the pieces' memory, which they keep alive until the reply is written; zero
+// pieces point at a shared block of zeros.
+void ReplyPieces(fuse_req_t req, const std::vector<IndexReader::Piece>& pieces) {
+  static const std::vector<uint8_t> zeros(kMaxRead);
+  std::vector<iovec> iov;
+  iov.reserve(pieces.size());
+  for (const IndexReader::Piece& piece : pieces) {
+    if (piece.chunk) {
+      iov.push_back({const_cast<uint8_t*>(piece.bytes.data()), piece.bytes.size()});
+      continue;
+    }
+    for (size_t done = 0; done < piece.bytes.size(); done += zeros.size()) {
+      iov.push_back({const_cast<uint8_t*>(zeros.data()), std::min(zeros.size(), piece.bytes.size() - done)});
+    }
+  }
+  fuse_reply_iov(req, iov.data(), static_cast<int>(iov.size()));
+}
+
 void Read(fuse_req_t req, fuse_ino_t, size_t size, off_t offset, fuse_file_info* fi) {
   Serve(req, "read", [&] {
     OpenFile* file = AdapterOf(req).OpenFileOf(fi->fh);
     if (file == nullptr) throw Error(ErrorKind::kInvalidInput, "read on a handle that is not open");
+    if (std::optional<std::vector<IndexReader::Piece>> pieces = file->ReadPieces(static_cast<uint64_t>(offset), size)) {
+      ReplyPieces(req, *pieces);
+      return;
+    }
     thread_local std::vector<uint8_t> buffer;
     buffer.resize(size);
     size_t n = file->Read(static_cast<uint64_t>(offset), std::span<uint8_t>(buffer.data(), size));

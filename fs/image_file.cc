@@ -11,6 +11,9 @@ class ImageHandle : public OpenFile {
       : snapshot_(std::move(snapshot)), reader_(std::move(reader)) {}
   uint64_t size() const override { return reader_->size(); }
   size_t Read(uint64_t offset, std::span<uint8_t> out) override { return reader_->Read(offset, out); }
+  std::optional<std::vector<IndexReader::Piece>> ReadPieces(uint64_t offset, size_t size) override {
+    return reader_->ReadPieces(offset, size);
+  }
   bool immutable() const override { return true; }
 
  private:

@@ -96,6 +96,10 @@ class OpenFile {
   // Reads up to out.size() bytes at `offset`; returns the count, 0 at or past the end.
   // Thread-safe: the kernel issues reads of one handle from several threads.
   virtual size_t Read(uint64_t offset, std::span<uint8_t> out) = 0;
+  // The same bytes as pieces of memory they keep alive themselves (see IndexReader::Piece),
+  // so that a reply goes out straight from the chunk cache; nullopt for files with no such
+  // memory, which the adapter reads with Read.
+  virtual std::optional<std::vector<IndexReader::Piece>> ReadPieces(uint64_t, size_t) { return std::nullopt; }
   // True when the content can never change, so the kernel may keep its page cache across
   // opens (images, blobs). Generated files are served with direct I/O instead, so that a
   // reader always sees the content and size of its own handle.

@@ -51,10 +51,11 @@ ChunkHandle IndexReader::Await(size_t i, const PendingChunk& pending, bool was_r
   }
 }
 
-size_t IndexReader::Read(uint64_t offset, std::span<uint8_t> out) {
+template <typename Visit>
+size_t IndexReader::ForEachPiece(uint64_t offset, size_t length, Visit visit) {
   const uint64_t total = size();
-  if (offset >= total || out.empty()) return 0;
-  const uint64_t end = offset + std::min<uint64_t>(out.size(), total - offset);
+  if (offset >= total || length == 0) return 0;
+  const uint64_t end = offset + std::min<uint64_t>(length, total - offset);
   const size_t first = ChunkIndexAt(offset);
   const size_t last = ChunkIndexAt(end - 1);
   uint64_t stream = 0;
@@ -74,18 +75,35 @@ size_t IndexReader::Read(uint64_t offset, std::span<uint8_t> out) {
     const uint64_t chunk_start = chunk_offset(i);
     const uint64_t from = std::max(offset, chunk_start);
     const uint64_t to = std::min(end, chunk_start + chunk_length(i));
-    uint8_t* dest = out.data() + (from - offset);
     if (IsZeroChunk(i)) {
-      std::memset(dest, 0, to - from);
+      visit(ChunkHandle(), ByteView(static_cast<const uint8_t*>(nullptr), to - from));
       continue;
     }
     ChunkHandle data = held[k].ready ? held[k].ready : Await(i, held[k].pending, from_window[k]);
-    held[k] = {};  // unpin as soon as copied
-    std::memcpy(dest, data->data() + (from - chunk_start), to - from);
+    held[k] = {};  // unpinned once the visitor is done with it
+    visit(data, ByteView(*data).subspan(from - chunk_start, to - from));
     if (i == last) last_data = std::move(data);
   }
   if (last_data) read_ahead_.Remember(stream, last, last_data);
   return static_cast<size_t>(end - offset);
+}
+
+size_t IndexReader::Read(uint64_t offset, std::span<uint8_t> out) {
+  uint8_t* dest = out.data();
+  return ForEachPiece(offset, out.size(), [&](const ChunkHandle& chunk, ByteView bytes) {
+    if (chunk) {
+      std::memcpy(dest, bytes.data(), bytes.size());
+    } else {
+      std::memset(dest, 0, bytes.size());
+    }
+    dest += bytes.size();
+  });
+}
+
+std::vector<IndexReader::Piece> IndexReader::ReadPieces(uint64_t offset, size_t length) {
+  std::vector<Piece> pieces;
+  ForEachPiece(offset, length, [&](const ChunkHandle& chunk, ByteView bytes) { pieces.push_back({chunk, bytes}); });
+  return pieces;
 }
 
 std::vector<Extent> IndexReader::Extents(uint64_t offset, uint64_t length) const {
