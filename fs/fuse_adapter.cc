@@ -153,12 +153,12 @@ void Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
 
 // Replies with the pieces' memory, which they keep alive until the reply is written; zero
 // pieces point at a shared block of zeros.
-void ReplyPieces(fuse_req_t req, const std::vector<IndexReader::Piece>& pieces) {
-  static const std::vector<uint8_t> zeros(kMaxRead);
+void ReplyShared(fuse_req_t req, const std::vector<SharedBytes>& pieces) {
+  const ByteView zeros = SharedZeros();
   std::vector<iovec> iov;
   iov.reserve(pieces.size());
-  for (const IndexReader::Piece& piece : pieces) {
-    if (piece.chunk) {
+  for (const SharedBytes& piece : pieces) {
+    if (piece.owner) {
       iov.push_back({const_cast<uint8_t*>(piece.bytes.data()), piece.bytes.size()});
       continue;
     }
@@ -173,8 +173,8 @@ void Read(fuse_req_t req, fuse_ino_t, size_t size, off_t offset, fuse_file_info*
   Serve(req, "read", [&] {
     OpenFile* file = AdapterOf(req).OpenFileOf(fi->fh);
     if (file == nullptr) throw Error(ErrorKind::kInvalidInput, "read on a handle that is not open");
-    if (std::optional<std::vector<IndexReader::Piece>> pieces = file->ReadPieces(static_cast<uint64_t>(offset), size)) {
-      ReplyPieces(req, *pieces);
+    if (std::optional<std::vector<SharedBytes>> pieces = file->ReadShared(static_cast<uint64_t>(offset), size)) {
+      ReplyShared(req, *pieces);
       return;
     }
     thread_local std::vector<uint8_t> buffer;

@@ -1,27 +1,9 @@
 #include "fs/image_file.h"
 
 #include "core/read/archive_reader.h"
+#include "core/read/snapshot_image.h"
 
 namespace cairn::fs {
-namespace {
-
-class ImageHandle : public OpenFile {
- public:
-  ImageHandle(std::unique_ptr<SnapshotReader> snapshot, std::unique_ptr<IndexReader> reader)
-      : snapshot_(std::move(snapshot)), reader_(std::move(reader)) {}
-  uint64_t size() const override { return reader_->size(); }
-  size_t Read(uint64_t offset, std::span<uint8_t> out) override { return reader_->Read(offset, out); }
-  std::optional<std::vector<IndexReader::Piece>> ReadPieces(uint64_t offset, size_t size) override {
-    return reader_->ReadPieces(offset, size);
-  }
-  bool immutable() const override { return true; }
-
- private:
-  std::unique_ptr<SnapshotReader> snapshot_;  // holds the shared snapshot lock
-  std::unique_ptr<IndexReader> reader_;
-};
-
-}  // namespace
 
 ImageFile::ImageFile(const FsContext& context, std::string path, Snapshot snapshot, std::string stored, uint64_t size)
     : Node(context, std::move(path)), snapshot_(std::move(snapshot)), stored_(std::move(stored)), size_(size) {}
@@ -47,9 +29,8 @@ NodeAttr ImageFile::Attr() {
 }
 
 std::unique_ptr<OpenFile> ImageFile::Open() {
-  auto snapshot = std::make_unique<SnapshotReader>(datastore(), snapshot_, context_.crypt);
-  std::unique_ptr<IndexReader> reader = OpenArchiveReader(*snapshot, stored_, *context_.cache, context_.read_options);
-  return std::make_unique<ImageHandle>(std::move(snapshot), std::move(reader));
+  return std::make_unique<BlockSourceFile>(
+      SnapshotImage::Open(datastore(), snapshot_, context_.crypt, stored_, *context_.cache, context_.read_options));
 }
 
 }  // namespace cairn::fs

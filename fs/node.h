@@ -96,10 +96,10 @@ class OpenFile {
   // Reads up to out.size() bytes at `offset`; returns the count, 0 at or past the end.
   // Thread-safe: the kernel issues reads of one handle from several threads.
   virtual size_t Read(uint64_t offset, std::span<uint8_t> out) = 0;
-  // The same bytes as pieces of memory they keep alive themselves (see IndexReader::Piece),
-  // so that a reply goes out straight from the chunk cache; nullopt for files with no such
-  // memory, which the adapter reads with Read.
-  virtual std::optional<std::vector<IndexReader::Piece>> ReadPieces(uint64_t, size_t) { return std::nullopt; }
+  // The same bytes as pieces of memory they keep alive themselves (SharedBytes), so that a
+  // reply goes out straight from the chunk cache; nullopt for files with no such memory,
+  // which the adapter reads with Read into a buffer of its own.
+  virtual std::optional<std::vector<SharedBytes>> ReadShared(uint64_t, size_t) { return std::nullopt; }
   // True when the content can never change, so the kernel may keep its page cache across
   // opens (images, blobs). Generated files are served with direct I/O instead, so that a
   // reader always sees the content and size of its own handle.
@@ -145,6 +145,22 @@ class Node {
   const FsContext& context_;
   const std::string path_;  // below the mount point
   const uint64_t ino_;
+};
+
+// An OpenFile over a BlockSource it owns (an image, a partition of one): immutable, and
+// replies come straight from the source's memory (BlockSource::ReadShared).
+class BlockSourceFile : public OpenFile {
+ public:
+  explicit BlockSourceFile(std::unique_ptr<BlockSource> source) : source_(std::move(source)) {}
+  uint64_t size() const override { return source_->size(); }
+  size_t Read(uint64_t offset, std::span<uint8_t> out) override { return source_->Read(offset, out); }
+  std::optional<std::vector<SharedBytes>> ReadShared(uint64_t offset, size_t size) override {
+    return source_->ReadShared(offset, size);
+  }
+  bool immutable() const override { return true; }
+
+ private:
+  const std::unique_ptr<BlockSource> source_;
 };
 
 // An OpenFile over bytes held in memory (decoded blobs, per-snapshot index.json).

@@ -5,20 +5,6 @@
 #include "fs/fixed_link.h"
 
 namespace cairn::fs {
-namespace {
-
-class SourceFile : public OpenFile {
- public:
-  explicit SourceFile(std::unique_ptr<BlockSource> source) : source_(std::move(source)) {}
-  uint64_t size() const override { return source_->size(); }
-  size_t Read(uint64_t offset, std::span<uint8_t> out) override { return source_->Read(offset, out); }
-  bool immutable() const override { return true; }
-
- private:
-  std::unique_ptr<BlockSource> source_;
-};
-
-}  // namespace
 
 std::shared_ptr<Node> PartitionsDir::Lookup(std::string_view name) {
   std::shared_ptr<const DiskLayout> layout = image_.Layout(context_);
@@ -48,7 +34,7 @@ std::vector<DirEntry> PartitionsDir::List() {
 }
 
 std::unique_ptr<OpenFile> PartitionFile::Open() {
-  return std::make_unique<SourceFile>(
+  return std::make_unique<BlockSourceFile>(
       std::make_unique<SliceSource>(image_.Open(context_), volume_.offset, volume_.size));
 }
 

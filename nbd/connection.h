@@ -5,7 +5,7 @@
 // Threads: everything that touches the socket or the connection's state runs on the
 // connection's strand. Backend calls (BlockSource reads, extents, opening an export) may
 // block on disk or on a chunk decode, so they run on the server's worker pool and post
-// their reply back to the strand. The connection is owned by shared_ptrs held by its
+// their reply back to the strand; a read whose chunks are all in memory runs on the strand. The connection is owned by shared_ptrs held by its
 // coroutines and by every request in flight: it outlives its last in-flight request, and
 // writing to a client that hung up is an ordinary error (spec §12 item 12).
 #pragma once
@@ -111,25 +111,29 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   // --- transmission.cc ---
   asio::awaitable<void> Transmit();
-  // Answers at once what needs no backend call (errors, FLUSH of a read-only export);
+  // Answers at once what needs no backend call (errors, FLUSH of a read-only export) or
+  // only memory (a read of cached chunks, BlockSource::IsReadReady);
   // otherwise hands the request (and a WRITE's payload) to the worker pool.
   void Dispatch(const Request& request, Bytes payload);
-  // Runs on a worker thread: only reads state that is fixed once transmission started.
+  // Runs on a worker thread (or the strand, see Dispatch): only reads state that is fixed
+  // once transmission started.
   Reply Execute(const Request& request, const Bytes& payload) const;
   // A chunk that cannot be read fails only its own range (spec §12 item 14): with
   // structured replies the other ranges' data still goes out, followed by ERROR_OFFSET
   // chunks; one log line per failed range names the export and the chunk.
   void ExecuteRead(const Request& request, Reply& reply) const;
-  // Reads the data pieces into `buffer` (which holds the request starting at `offset`) a
-  // block at a time; returns the pieces split at failures and merged elsewhere.
-  std::vector<ReadPiece> ReadPieces(std::vector<ReadPiece> pieces, uint64_t offset, std::span<uint8_t> buffer) const;
+  // Reads the data pieces a block at a time, appending the request's bytes in order to
+  // `data` (null-owner pieces for holes and failed blocks); returns the pieces split at
+  // failures and merged elsewhere.
+  std::vector<ReadPiece> ReadPieces(std::vector<ReadPiece> pieces, std::vector<SharedBytes>& data) const;
   void ExecuteBlockStatus(const Request& request, Reply& reply) const;
   void ExecuteCache(const Request& request) const;
   // An error reply in the form the command and negotiation call for.
   Reply ErrorReply(const Request& request, uint32_t error, std::string_view message) const;
   // Queues a finished reply for the writer (strand only).
   void Enqueue(Reply reply, uint64_t reserved);
-  static asio::awaitable<void> WriteLoop(std::shared_ptr<Connection> self);
+  // Sends the next batch of queued replies, if any, and again when it went out (strand only).
+  void WriteNext();
   // A reply went out or was dropped: frees its share of the in-flight limits.
   void Release(uint64_t reserved);
   // Protocol violation or dead peer: no more reading or writing (spec §0 hard disconnect).
@@ -156,7 +160,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   // Transmission state (strand only).
   std::deque<QueuedReply> queue_;           // replies waiting for the writer
-  bool writing_ = false;                    // WriteLoop is running
+  std::vector<QueuedReply> writing_batch_;  // replies being sent
+  bool writing_ = false;                    // a write is in progress
   bool dead_ = false;                       // hard-disconnected: replies are dropped
   uint64_t inflight_bytes_ = 0;
   size_t inflight_requests_ = 0;

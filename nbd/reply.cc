@@ -6,20 +6,52 @@
 
 namespace cairn::nbd {
 
-std::span<uint8_t> Reply::AllocateData(size_t length) {
-  data_ = std::make_unique_for_overwrite<uint8_t[]>(length);
-  data_size_ = length;
-  return {data_.get(), length};
+void Reply::SetData(std::vector<SharedBytes> data) {
+  data_ = std::move(data);
+  data_starts_.clear();
+  size_t start = 0;
+  for (const SharedBytes& piece : data_) {
+    data_starts_.push_back(start);
+    start += piece.bytes.size();
+  }
 }
 
 void Reply::AddControlPiece(size_t from) {
   size_t length = control_.size() - from;
   wire_size_ += length;
-  if (!pieces_.empty() && !pieces_.back().from_data) {
+  if (!pieces_.empty() && pieces_.back().bytes.empty()) {
     pieces_.back().length += length;
   } else {
-    pieces_.push_back({false, from, length});
+    pieces_.push_back({from, length, {}});
   }
+}
+
+void Reply::AddDataPieces(size_t offset, size_t length) {
+  wire_size_ += length;
+  const ByteView zeros = SharedZeros();
+  // The data piece holding `offset`: the last one starting at or before it.
+  size_t i = static_cast<size_t>(std::upper_bound(data_starts_.begin(), data_starts_.end(), offset) -
+                                 data_starts_.begin()) - 1;
+  for (size_t end = offset + length; offset < end; ++i) {
+    const SharedBytes& piece = data_.at(i);
+    const size_t from = offset - data_starts_[i];
+    const size_t n = std::min(end - offset, piece.bytes.size() - from);
+    for (size_t done = 0; done < n;) {
+      const size_t m = piece.owner ? n : std::min(n - done, zeros.size());
+      pieces_.push_back({0, m, piece.owner ? piece.bytes.subspan(from, n) : zeros.first(m)});
+      done += m;
+    }
+    offset += n;
+  }
+}
+
+std::vector<ByteView> Reply::Buffers() const {
+  std::vector<ByteView> buffers;
+  buffers.reserve(pieces_.size());
+  for (const Piece& p : pieces_) {
+    buffers.push_back(p.bytes.empty() ? ByteView(control_).subspan(p.offset, p.length) : p.bytes);
+  }
+  return buffers;
 }
 
 void Reply::AppendSimple(uint32_t error, size_t data_length) {
@@ -28,10 +60,7 @@ void Reply::AppendSimple(uint32_t error, size_t data_length) {
   AppendBE<uint32_t>(control_, error);
   AppendBE<uint64_t>(control_, cookie_);
   AddControlPiece(from);
-  if (data_length > 0) {
-    pieces_.push_back({true, 0, data_length});
-    wire_size_ += data_length;
-  }
+  if (data_length > 0) AddDataPieces(0, data_length);
 }
 
 void Reply::AppendChunkHeader(uint16_t flags, uint16_t type, uint32_t length) {
@@ -47,8 +76,7 @@ void Reply::AppendOffsetData(uint64_t offset, size_t data_offset, size_t length,
   AppendChunkHeader(done ? kReplyFlagDone : 0, kReplyTypeOffsetData, static_cast<uint32_t>(8 + length));
   AppendBE<uint64_t>(control_, offset);
   AddControlPiece(from);
-  pieces_.push_back({true, data_offset, length});
-  wire_size_ += length;
+  AddDataPieces(data_offset, length);
 }
 
 void Reply::AppendOffsetHole(uint64_t offset, uint32_t length, bool done) {

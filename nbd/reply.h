@@ -11,25 +11,20 @@
 #include <string_view>
 #include <vector>
 
+#include "core/read/block_source.h"
 #include "core/util/bytes.h"
 
 namespace cairn::nbd {
 
 class Reply {
  public:
-  // A part of the wire bytes: either headers and small payloads (`control`) or a slice of
-  // the read buffer (`data`), so that read data is never copied.
-  struct Piece {
-    bool from_data;
-    size_t offset;
-    size_t length;
-  };
-
   explicit Reply(uint64_t cookie) : cookie_(cookie) {}
 
-  // The buffer READ data goes into before it is referenced by AppendSimple/AppendOffsetData.
-  // Uninitialised: the caller fills every byte it sends.
-  std::span<uint8_t> AllocateData(size_t length);
+  // The bytes of a READ, in order from the request's offset, before AppendSimple or
+  // AppendOffsetData refer to them. Sent from where they lie (decoded chunks, a zero
+  // block), never copied; the reply keeps them alive. Bytes no chunk refers to (holes,
+  // failed ranges) may be null-owner pieces.
+  void SetData(std::vector<SharedBytes> data);
 
   // Simple reply header (§5.2), followed by data_[0, data_length) for a successful READ.
   void AppendSimple(uint32_t error, size_t data_length = 0);
@@ -46,9 +41,8 @@ class Reply {
   void AppendErrorOffset(uint32_t error, std::string_view message, uint64_t offset, bool done);
 
   uint64_t cookie() const { return cookie_; }
-  const std::vector<Piece>& pieces() const { return pieces_; }
-  const uint8_t* control() const { return control_.data(); }
-  const uint8_t* data() const { return data_.get(); }
+  // The wire bytes in order, as pieces of this reply's memory and of its data.
+  std::vector<ByteView> Buffers() const;
   // Wire bytes of the whole reply.
   size_t wire_size() const { return wire_size_; }
 
@@ -57,14 +51,23 @@ class Reply {
   // ERROR or ERROR_OFFSET (with `offset`).
   void AppendErrorChunk(uint16_t type, uint32_t error, std::string_view message, std::optional<uint64_t> offset,
                         bool done);
+  // A part of the wire bytes: control_[offset, offset + length) when `bytes` is empty,
+  // else `bytes` (read data, sent where it lies).
+  struct Piece {
+    size_t offset;
+    size_t length;
+    ByteView bytes;
+  };
   // Marks control_[from, end) as the next piece, merging with a preceding control piece.
   void AddControlPiece(size_t from);
+  // Appends data bytes [offset, offset + length) of the request as pieces.
+  void AddDataPieces(size_t offset, size_t length);
 
   uint64_t cookie_;
-  Bytes control_;                      // headers and small payloads
-  std::unique_ptr<uint8_t[]> data_;    // READ data
-  size_t data_size_ = 0;
-  std::vector<Piece> pieces_;          // wire order
+  Bytes control_;                   // headers and small payloads
+  std::vector<SharedBytes> data_;   // READ data, in order
+  std::vector<size_t> data_starts_; // data_[i] holds the request's bytes from data_starts_[i]
+  std::vector<Piece> pieces_;       // wire order
   size_t wire_size_ = 0;
 };
 

@@ -177,6 +177,12 @@ PendingChunk ChunkCache::Prefetch(const ChunkKey& key, const ChunkSource& source
   return Lookup(key, source, true);
 }
 
+bool ChunkCache::IsResident(const ChunkKey& key) const {
+  std::lock_guard lock(mu_);
+  auto it = entries_.find(key.digest);
+  return it != entries_.end() && it->second->stage == ChunkStage::kDone;
+}
+
 PendingChunk ChunkCache::Pin(const EntryPtr& entry) {
   std::shared_ptr<ChunkPin> pin = entry->pin.lock();
   if (!pin) {

@@ -134,6 +134,9 @@ class ChunkCache {
   // ahead does not count as a use; a read-ahead chunk is promoted only when used twice.
   PendingChunk Prefetch(const ChunkKey& key, const ChunkSource& source);
 
+  // True when the chunk is decoded in memory now (a request would not wait). Neither a use
+  // nor a pin: it may be evicted right after.
+  bool IsResident(const ChunkKey& key) const;
   // Request(key, source).Wait().
   ChunkHandle Get(const ChunkKey& key, const ChunkSource& source) { return Request(key, source).Wait(); }
 

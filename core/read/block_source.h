@@ -4,8 +4,11 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
+
+#include "core/util/bytes.h"
 
 namespace cairn {
 
@@ -18,6 +21,17 @@ struct Extent {
   bool operator==(const Extent&) const = default;
 };
 
+// Bytes of a read handed on without a copy: `bytes` lies in memory that `owner` keeps alive
+// (a decoded chunk of the cache, or a buffer of its own). A null owner stands for
+// bytes.size() zeros; bytes.data() is then null.
+struct SharedBytes {
+  std::shared_ptr<const void> owner;
+  ByteView bytes;
+};
+
+// A block of zeros (1 MiB) that replies point at for null-owner pieces, a block at a time.
+ByteView SharedZeros();
+
 class BlockSource {
  public:
   virtual ~BlockSource() = default;
@@ -29,6 +43,17 @@ class BlockSource {
   // out.size() except at the end (reads past the end are clipped, 0 at or beyond it).
   // Thread-safe. Throws Error; nothing is returned for a read that fails in part.
   virtual size_t Read(uint64_t offset, std::span<uint8_t> out) = 0;
+
+  // The bytes Read would return, as pieces in order, for callers that hand them on (FUSE
+  // and NBD replies). Sources that hold the bytes in memory already (decoded chunks) return
+  // that memory; the default reads into a new buffer. Pieces stay pinned while held, so
+  // `length` should be one request's worth. Throws like Read.
+  virtual std::vector<SharedBytes> ReadShared(uint64_t offset, size_t length);
+
+  // True when a read of the range would not wait for I/O or decoding (everything it needs
+  // is in memory now), so a caller may run it where it must not block. A hint: by the
+  // time of the read, a chunk may have been evicted. The default: false.
+  virtual bool IsReadReady(uint64_t, uint64_t) const { return false; }
 
   // The extents covering [offset, offset + length) clipped to size(), in order, adjacent
   // extents of the same kind merged. "zero" means known zero; data extents may hold zeros.

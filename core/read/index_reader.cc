@@ -100,10 +100,20 @@ size_t IndexReader::Read(uint64_t offset, std::span<uint8_t> out) {
   });
 }
 
-std::vector<IndexReader::Piece> IndexReader::ReadPieces(uint64_t offset, size_t length) {
-  std::vector<Piece> pieces;
+std::vector<SharedBytes> IndexReader::ReadShared(uint64_t offset, size_t length) {
+  std::vector<SharedBytes> pieces;
   ForEachPiece(offset, length, [&](const ChunkHandle& chunk, ByteView bytes) { pieces.push_back({chunk, bytes}); });
   return pieces;
+}
+
+bool IndexReader::IsReadReady(uint64_t offset, uint64_t length) const {
+  const uint64_t total = size();
+  if (offset >= total || length == 0) return true;
+  const uint64_t end = offset + std::min(length, total - offset);
+  for (size_t i = ChunkIndexAt(offset); i < chunk_count() && chunk_offset(i) < end; ++i) {
+    if (!IsZeroChunk(i) && !cache_.IsResident(KeyOf(i))) return false;
+  }
+  return true;
 }
 
 std::vector<Extent> IndexReader::Extents(uint64_t offset, uint64_t length) const {

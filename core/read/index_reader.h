@@ -43,17 +43,10 @@ class IndexReader : public BlockSource, private ReadAhead::Chunks {
   // are unaffected, and a read-ahead that failed is retried when its range is read.
   size_t Read(uint64_t offset, std::span<uint8_t> out) override;
   std::vector<Extent> Extents(uint64_t offset, uint64_t length) const override;
-
-  // Bytes of a read, in order: a range of a decoded chunk that `chunk` keeps alive, or,
-  // where `chunk` is null, bytes.size() zeros (bytes.data() is then null).
-  struct Piece {
-    ChunkHandle chunk;
-    ByteView bytes;
-  };
-  // Like Read, without the copy: for callers that hand the bytes on (a FUSE reply straight
-  // from the cached chunks). Every piece stays pinned while the caller holds it, so
-  // `length` should be a single request's size, not a whole archive.
-  std::vector<Piece> ReadPieces(uint64_t offset, size_t length);
+  // Pieces of the cached chunks themselves (zero chunks as null-owner pieces).
+  std::vector<SharedBytes> ReadShared(uint64_t offset, size_t length) override;
+  // Every non-zero chunk of the range is decoded in the cache.
+  bool IsReadReady(uint64_t offset, uint64_t length) const override;
 
   // "<datastore>/<snapshot path>/<archive>" or whatever the creator passed.
   const std::string& description() const { return description_; }
@@ -79,7 +72,7 @@ class IndexReader : public BlockSource, private ReadAhead::Chunks {
   // archive, offset and digest to errors.
   ChunkHandle Await(size_t i, const PendingChunk& pending, bool was_read_ahead) const;
   // The read of [offset, offset + length) clipped to the end: calls visit(chunk, bytes) for
-  // each piece in order (see Piece) and returns the byte count.
+  // each piece in order (a null chunk: bytes.size() zeros) and returns the byte count.
   template <typename Visit>
   size_t ForEachPiece(uint64_t offset, size_t length, Visit visit);
 

@@ -23,6 +23,16 @@ size_t SliceSource::Read(uint64_t offset, std::span<uint8_t> out) {
   return base_->Read(offset_ + offset, out.first(n));
 }
 
+std::vector<SharedBytes> SliceSource::ReadShared(uint64_t offset, size_t length) {
+  if (offset >= length_) return {};
+  return base_->ReadShared(offset_ + offset, static_cast<size_t>(std::min<uint64_t>(length, length_ - offset)));
+}
+
+bool SliceSource::IsReadReady(uint64_t offset, uint64_t length) const {
+  if (offset >= length_) return true;
+  return base_->IsReadReady(offset_ + offset, std::min(length, length_ - offset));
+}
+
 std::vector<Extent> SliceSource::Extents(uint64_t offset, uint64_t length) const {
   if (offset >= length_) return {};
   length = std::min(length, length_ - offset);

@@ -17,6 +17,8 @@ class SliceSource final : public BlockSource {
   uint64_t size() const override { return length_; }
   size_t Read(uint64_t offset, std::span<uint8_t> out) override;
   std::vector<Extent> Extents(uint64_t offset, uint64_t length) const override;
+  std::vector<SharedBytes> ReadShared(uint64_t offset, size_t length) override;
+  bool IsReadReady(uint64_t offset, uint64_t length) const override;
 
   // Where the window starts in the base source.
   uint64_t base_offset() const { return offset_; }

@@ -24,6 +24,10 @@ class SnapshotImage final : public BlockSource {
   std::vector<Extent> Extents(uint64_t offset, uint64_t length) const override {
     return reader_->Extents(offset, length);
   }
+  std::vector<SharedBytes> ReadShared(uint64_t offset, size_t length) override {
+    return reader_->ReadShared(offset, length);
+  }
+  bool IsReadReady(uint64_t offset, uint64_t length) const override { return reader_->IsReadReady(offset, length); }
 
   const IndexReader& reader() const { return *reader_; }
 

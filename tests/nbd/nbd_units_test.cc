@@ -1,6 +1,9 @@
 // Pure logic of nbd/: listen addresses, export lookup, reply framing.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <memory>
+
 #include "core/util/error.h"
 #include "nbd/exports.h"
 #include "nbd/listen_address.h"
@@ -50,17 +53,19 @@ TEST(NbdExportList, EmptyNameSelectsTheOnlyTargetOrTheConfiguredDefault) {
 
 TEST(NbdReply, StructuredChunksAreFramedAndContiguous) {
   Reply r(0x1122334455667788);
-  std::span<uint8_t> data = r.AllocateData(8);
-  std::fill(data.begin(), data.end(), 0xab);
+  auto chunk = std::make_shared<Bytes>(8, 0xab);
+  r.SetData({{nullptr, ByteView(static_cast<const uint8_t*>(nullptr), 8)}, {chunk, ByteView(*chunk)}});
   r.AppendOffsetHole(100, 8, false);
-  r.AppendOffsetData(108, 0, 8, true);
-  // hole chunk (20 + 12), data chunk header (20 + 8) merged into one control piece, then data.
-  ASSERT_EQ(r.pieces().size(), 2u);
-  EXPECT_FALSE(r.pieces()[0].from_data);
-  EXPECT_EQ(r.pieces()[0].length, 60u);
-  EXPECT_TRUE(r.pieces()[1].from_data);
+  r.AppendOffsetData(108, 8, 8, true);
+  // hole chunk (20 + 12), data chunk header (20 + 8) merged into one piece, then the data
+  // straight from the chunk's memory.
+  std::vector<ByteView> buffers = r.Buffers();
+  ASSERT_EQ(buffers.size(), 2u);
+  EXPECT_EQ(buffers[0].size(), 60u);
+  EXPECT_EQ(buffers[1].data(), chunk->data());
+  EXPECT_EQ(buffers[1].size(), 8u);
   EXPECT_EQ(r.wire_size(), 68u);
-  const uint8_t* c = r.control();
+  const uint8_t* c = buffers[0].data();
   EXPECT_EQ(LoadBE<uint32_t>(c), kStructuredReplyMagic);
   EXPECT_EQ(LoadBE<uint16_t>(c + 4), 0);
   EXPECT_EQ(LoadBE<uint16_t>(c + 6), kReplyTypeOffsetHole);
@@ -69,6 +74,25 @@ TEST(NbdReply, StructuredChunksAreFramedAndContiguous) {
   EXPECT_EQ(LoadBE<uint16_t>(c + 32 + 4), kReplyFlagDone);
   EXPECT_EQ(LoadBE<uint32_t>(c + 32 + 16), 16u);
   EXPECT_EQ(LoadBE<uint64_t>(c + 52), 108u);
+}
+
+TEST(NbdReply, SimpleReplyDataSpansPiecesAndZeros) {
+  // 3 bytes of one chunk, 2 MiB + 1 of zeros (more than one zero block), 2 of another.
+  auto a = std::make_shared<Bytes>(Bytes{1, 2, 3, 4});
+  auto b = std::make_shared<Bytes>(Bytes{5, 6});
+  const size_t zeros = (2 << 20) + 1;
+  Reply r(7);
+  r.SetData({{a, ByteView(*a).subspan(1)}, {nullptr, ByteView(static_cast<const uint8_t*>(nullptr), zeros)},
+             {b, ByteView(*b)}});
+  r.AppendSimple(0, 3 + zeros + 2);
+  Bytes wire;
+  for (ByteView piece : r.Buffers()) wire.insert(wire.end(), piece.begin(), piece.end());
+  ASSERT_EQ(wire.size(), r.wire_size());
+  ASSERT_EQ(wire.size(), 16 + 3 + zeros + 2);
+  EXPECT_EQ(LoadBE<uint32_t>(wire.data()), kSimpleReplyMagic);
+  EXPECT_EQ(Bytes(wire.begin() + 16, wire.begin() + 19), (Bytes{2, 3, 4}));
+  EXPECT_TRUE(std::all_of(wire.begin() + 19, wire.end() - 2, [](uint8_t x) { return x == 0; }));
+  EXPECT_EQ(Bytes(wire.end() - 2, wire.end()), (Bytes{5, 6}));
 }
 
 TEST(NbdReply, ErrorMessagesAreCutToTheStringLimit) {
