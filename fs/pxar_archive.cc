@@ -17,17 +17,21 @@ constexpr uint64_t kMaxCatalogSize = 256 << 20;
 PxarArchive::PxarArchive(const FsContext& context, const Snapshot& snapshot, const std::string& stored)
     : stored_(stored), cache_(*context.cache), read_options_(context.read_options),
       snapshot_(std::make_unique<SnapshotReader>(*context.datastore, snapshot, context.crypt)) {
-  archive_ = OpenArchiveReader(*snapshot_, stored, *context.cache, context.read_options);
+  // Browsing reads metadata without read-ahead (see pxar::Accessor); file contents with it.
+  archive_ = OpenArchiveReader(*snapshot_, stored, *context.cache, ReadOptions{0});
   if (stored.ends_with(kMetaSuffix)) {
     std::string payload = stored.substr(0, stored.size() - kMetaSuffix.size()) + ".ppxar.didx";
-    payload_ = OpenArchiveReader(*snapshot_, payload, *context.cache, context.read_options);
+    contents_ = OpenArchiveReader(*snapshot_, payload, *context.cache, context.read_options);
+    accessor_ = std::make_unique<pxar::Accessor>(*archive_, contents_.get(), archive_->description());
+  } else {
+    contents_ = OpenArchiveReader(*snapshot_, stored, *context.cache, context.read_options);
+    accessor_ = std::make_unique<pxar::Accessor>(*archive_, nullptr, archive_->description(), contents_.get());
   }
-  accessor_ = std::make_unique<pxar::Accessor>(*archive_, payload_.get(), archive_->description());
 }
 
 const Catalog* PxarArchive::catalog() const {
   std::call_once(catalog_loaded_, [this] {
-    if (payload_) return;  // split archives have none (the .mpxar is their catalog)
+    if (stored_.ends_with(kMetaSuffix)) return;  // split archives have none (the .mpxar is their catalog)
     bool listed = false;
     for (const ManifestFile& f : snapshot_->manifest().files()) listed |= f.filename == kCatalogFile;
     if (!listed) return;
@@ -50,7 +54,9 @@ uint32_t PxarArchive::LinkCount(const pxar::Entry& file) const {
       // The catalog (much smaller than a unified archive) tells when there is nothing to count.
       const Catalog* listed = catalog();
       if (listed && !pxar::MayHaveHardlinks(*listed, stored_)) return;
-      link_counts_ = pxar::CountHardlinks(*archive_, archive_->description());
+      // One sequential pass over the metadata: a reader of its own that reads ahead.
+      std::unique_ptr<IndexReader> walk = OpenArchiveReader(*snapshot_, stored_, cache_, read_options_);
+      link_counts_ = pxar::CountHardlinks(*walk, archive_->description());
     } catch (const Error&) {
       link_counts_.clear();  // a damaged archive: its hardlinks show one name each
     }

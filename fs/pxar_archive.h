@@ -44,8 +44,8 @@ class PxarArchive {
   ChunkCache& cache_;
   const ReadOptions read_options_;
   std::unique_ptr<SnapshotReader> snapshot_;
-  std::unique_ptr<IndexReader> archive_;
-  std::unique_ptr<IndexReader> payload_;  // split archives only
+  std::unique_ptr<IndexReader> archive_;   // metadata, without read-ahead
+  std::unique_ptr<IndexReader> contents_;  // the payload of a split archive, else the archive again
   std::unique_ptr<pxar::Accessor> accessor_;
   mutable std::once_flag catalog_loaded_;
   mutable std::unique_ptr<const Catalog> catalog_;

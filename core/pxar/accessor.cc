@@ -1,6 +1,7 @@
 #include "core/pxar/accessor.h"
 
 #include <algorithm>
+#include <functional>
 
 namespace cairn::pxar {
 namespace {
@@ -19,8 +20,9 @@ Record ReadRecord(ItemCursor& cursor, uint64_t at, uint64_t limit) {
 
 }  // namespace
 
-Accessor::Accessor(BlockSource& archive, BlockSource* payload, std::string description)
-    : archive_(archive), payload_(payload), description_(std::move(description)),
+Accessor::Accessor(BlockSource& archive, BlockSource* payload, std::string description, BlockSource* contents)
+    : archive_(archive), payload_(payload), contents_(payload ? *payload : contents ? *contents : archive),
+      description_(std::move(description)),
       payload_description_(description_ + " (payload)") {
   ItemCursor cursor(archive_, description_);
   if (cursor.archive_size() < kHeaderSize + kGoodbyeItemSize) throw cursor.Corrupt(0, "archive too small");
@@ -152,14 +154,22 @@ std::vector<Entry> Accessor::List(const Entry& dir, const std::function<void(Ent
                                   const std::function<void(const Error&)>& on_bad_child) const {
   if (dir.kind != EntryKind::kDirectory) return {};
   ItemCursor cursor(archive_, description_);
-  ItemCursor records(archive_, description_);
   Table t = ReadTable(cursor, dir.dir_end);
-  std::vector<Entry> out;
+  // Archive order (the greatest offset back from the table first): children are then read
+  // front to back, so a listing, a `find | xargs cat` or a restore reads the archive nearly
+  // sequentially instead of hopping around it in hash order.
+  std::vector<std::pair<uint64_t, uint64_t>> children;  // (offset back from the table, size)
+  children.reserve(t.count);
   for (uint64_t i = 0; i < t.count; ++i) {
-    Record r = ReadRecord(records, t.goodbye_start + kHeaderSize + i * kGoodbyeItemSize, dir.dir_end);
+    Record r = ReadRecord(cursor, t.goodbye_start + kHeaderSize + i * kGoodbyeItemSize, dir.dir_end);
+    children.emplace_back(r.offset, r.size);
+  }
+  std::sort(children.begin(), children.end(), std::greater<>());
+  std::vector<Entry> out;
+  for (const auto& [offset, size] : children) {
     Entry e;
     try {
-      e = DecodeChild(cursor, t, r.offset, r.size);
+      e = DecodeChild(cursor, t, offset, size);
     } catch (const Error& error) {
       if (!on_bad_child || error.kind() != ErrorKind::kCorrupt) throw;
       on_bad_child(error);
@@ -224,8 +234,7 @@ std::optional<Entry> Accessor::LookupPath(std::string_view path) const {
 size_t Accessor::ReadFile(const Entry& file, uint64_t offset, std::span<uint8_t> out) const {
   if (offset >= file.file_size) return 0;
   size_t n = static_cast<size_t>(std::min<uint64_t>(out.size(), file.file_size - offset));
-  BlockSource& source = split() ? *payload_ : archive_;
-  size_t got = source.Read(file.content_offset + offset, out.first(n));
+  size_t got = contents_.Read(file.content_offset + offset, out.first(n));
   if (got != n) {
     throw Error(ErrorKind::kCorrupt, (split() ? payload_description_ : description_) + ": pxar offset " +
                                          std::to_string(file.content_offset + offset) + ": file contents truncated");

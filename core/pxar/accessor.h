@@ -23,15 +23,19 @@ class Accessor {
  public:
   // `archive` is a unified .pxar or, with `payload`, the .mpxar of a split archive; both must
   // outlive the accessor. `description` names the archive in errors. Checks the root's tail
-  // and format version; throws Error(kCorrupt).
-  Accessor(BlockSource& archive, BlockSource* payload, std::string description);
+  // and format version; throws Error(kCorrupt). File contents of a unified archive are read
+  // from `contents` when given (a second reader of the same archive): a mount navigates the
+  // metadata with a reader that never reads ahead, since hopping between a directory's
+  // entries and its goodbye table looks sequential and would start read-ahead of chunks
+  // nobody reads, while file contents keep their read-ahead.
+  Accessor(BlockSource& archive, BlockSource* payload, std::string description, BlockSource* contents = nullptr);
 
   const std::string& description() const { return description_; }
   bool split() const { return payload_ != nullptr; }
 
   // The root directory (name "").
   Entry Root() const;
-  // The children of directory `dir`, in goodbye-table order. Calls `visit` for each when
+  // The children of directory `dir`, in archive order. Calls `visit` for each when
   // given (then returns an empty vector), so huge directories need not be held at once.
   // A child that fails to decode throws, or, with `on_bad_child`, is reported there and
   // skipped (restore refuses hostile entries and goes on).
@@ -71,6 +75,7 @@ class Accessor {
 
   BlockSource& archive_;
   BlockSource* payload_;        // null for unified archives
+  BlockSource& contents_;       // where file contents are read: payload_, contents or archive_
   const std::string description_;
   std::string payload_description_;
 };

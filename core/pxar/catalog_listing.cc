@@ -1,5 +1,6 @@
 #include "core/pxar/catalog_listing.h"
 
+#include <algorithm>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -57,7 +58,8 @@ std::optional<std::vector<CatalogChild>> ListFromCatalog(const Catalog& catalog,
   for (size_t i = 0; i < records.size(); ++i) {
     if (!slot_of_hash.emplace(records[i].hash, i).second) return std::nullopt;  // equal hashes: ask the archive
   }
-  std::vector<CatalogChild> out(records.size());
+  std::vector<CatalogChild> out;
+  out.reserve(records.size());
   std::vector<bool> taken(records.size());
   for (CatalogEntry& e : entries) {
     auto it = slot_of_hash.find(HashFilename(AsBytes(e.name)));
@@ -65,8 +67,11 @@ std::optional<std::vector<CatalogChild>> ListFromCatalog(const Catalog& catalog,
     taken[it->second] = true;
     // ENTRY (or HARDLINK) follows the FILENAME item: header, name, NUL.
     const uint64_t entry_start = records[it->second].filename_start + kHeaderSize + e.name.size() + 1;
-    out[it->second] = CatalogChild{std::move(e.name), e.type, entry_start};
+    out.push_back(CatalogChild{std::move(e.name), e.type, entry_start});
   }
+  // Archive order, as Accessor::List gives (the catalog's own order is by name, which is
+  // the archive's in archives PBS writes, but nothing requires it).
+  std::sort(out.begin(), out.end(), [](const CatalogChild& a, const CatalogChild& b) { return a.entry_start < b.entry_start; });
   return out;
 }
 

@@ -36,7 +36,7 @@ std::optional<uint64_t> FindCatalogDirectory(const Catalog& catalog, std::string
 bool MayHaveHardlinks(const Catalog& catalog, std::string_view archive_file);
 
 // The children of `dir` (read from `accessor`) as catalog block `block` lists them, in
-// goodbye-table order, or nullopt when the block and the table disagree. Throws Error(kCorrupt)
+// archive order, or nullopt when the block and the table disagree. Throws Error(kCorrupt)
 // for a damaged catalog or goodbye table.
 std::optional<std::vector<CatalogChild>> ListFromCatalog(const Catalog& catalog, uint64_t block,
                                                          const Accessor& accessor, const Entry& dir);

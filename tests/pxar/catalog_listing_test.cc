@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <algorithm>
+
 #include "core/format/catalog_writer.h"
 #include "core/pxar/encoder.h"
 #include "tests/pxar/memory_source.h"
@@ -61,7 +63,7 @@ std::vector<std::string> FileNames() {
   return names;
 }
 
-TEST(CatalogListing, MatchesTheArchiveListingInTableOrder) {
+TEST(CatalogListing, MatchesTheArchiveListingInArchiveOrder) {
   Pair p = Build(FileNames());
   test::MemorySource source(p.archive);
   Accessor acc(source, nullptr, "root.pxar");
@@ -72,6 +74,8 @@ TEST(CatalogListing, MatchesTheArchiveListingInTableOrder) {
   ASSERT_TRUE(listed);
   std::vector<Entry> decoded = acc.List(acc.Root());
   ASSERT_EQ(listed->size(), decoded.size());
+  EXPECT_TRUE(std::is_sorted(listed->begin(), listed->end(),
+                             [](const CatalogChild& a, const CatalogChild& b) { return a.entry_start < b.entry_start; }));
   for (size_t i = 0; i < decoded.size(); ++i) {
     const CatalogChild& c = (*listed)[i];
     EXPECT_EQ(c.name, decoded[i].name);
