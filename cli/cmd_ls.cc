@@ -5,6 +5,7 @@
 
 #include "cli/cli_common.h"
 #include "cli/commands.h"
+#include "core/store/group_directory.h"
 #include "core/store/snapshot_reader.h"
 #include "core/util/hex.h"
 
@@ -59,7 +60,8 @@ void ListGroup(const Datastore& ds, const BackupGroup& group, const CryptConfig*
     throw Error(ErrorKind::kNotFound, "backup group " + group.DisplayPath() + " does not exist in " + ds.root().string());
   }
   nlohmann::json out = nlohmann::json::array();
-  for (const Snapshot& snapshot : ds.ListSnapshots(group)) {
+  const GroupDirectory dir(ds, group);  // one open directory for every snapshot's markers
+  for (const Snapshot& snapshot : dir.ListSnapshots()) {
     std::optional<SnapshotReader> opened;
     try {
       opened.emplace(ds, snapshot, crypt);
@@ -77,7 +79,7 @@ void ListGroup(const Datastore& ds, const BackupGroup& group, const CryptConfig*
       encrypted |= f.crypt_mode == CryptMode::kEncrypt;
     }
     std::optional<SnapshotVerifyState> verify = m.verify_state();
-    bool is_protected = ds.IsProtected(snapshot);
+    bool is_protected = dir.IsProtected(snapshot);
     if (json) {
       nlohmann::json j = {{"kind", "snapshot"},
                           {"path", snapshot.DisplayPath()},
