@@ -372,8 +372,8 @@ void ChunkCache::RunDecode() {
   }
   ChunkHandle data;
   try {
-    Bytes plain = DecodeChunk(encoded, entry->key.digest, entry->key.size, entry->source.crypt);
-    Bytes().swap(encoded);  // free the encoded copy before publishing
+    Bytes plain = DecodeChunk(std::move(encoded), entry->key.digest, entry->key.size, entry->source.crypt);
+    Bytes().swap(encoded);  // free the encoded copy (if it was not the result) before publishing
     data = ChunkHandle(new Bytes(std::move(plain)), ReleaseChunk<Accounting>{accounting_, entry->key.size});
   } catch (const std::exception& e) {
     Complete(entry, nullptr, AsError(e));

@@ -53,6 +53,9 @@ Bytes DecodeBlob(ByteView raw, const CryptConfig* crypt, size_t max_size = kMaxB
 // the digest (and the GCM tag, when encrypted) already proves every byte, and skipping
 // the CRC saves a pass over every chunk read.
 Bytes DecodeChunk(ByteView raw, const Digest& digest, size_t expected_size, const CryptConfig* crypt);
+// The same, taking the encoded bytes: an uncompressed, unencrypted chunk is checked where it
+// lies and becomes the result with its header cut off, instead of a copy in a fresh buffer.
+Bytes DecodeChunk(Bytes&& raw, const Digest& digest, size_t expected_size, const CryptConfig* crypt);
 
 // The digest a chunk of this plaintext has: SHA-256, or the keyed digest with a key.
 Digest ChunkDigestOf(ByteView plain, const CryptConfig* crypt);

@@ -103,6 +103,7 @@ TEST(BlobTest, RoundTripAllModes) {
         EXPECT_EQ(DecodeBlob(raw, c), *plain);
         Digest d = ChunkDigestOf(*plain, c);
         EXPECT_EQ(DecodeChunk(raw, d, plain->size(), c), *plain);
+        EXPECT_EQ(DecodeChunk(Bytes(raw), d, plain->size(), c), *plain);  // the in-place variant
       }
     }
   }
@@ -136,6 +137,28 @@ TEST(BlobTest, EveryCorruptByteIsDetected) {
         EXPECT_THROW(DecodeChunk(bad, d, plain.size(), c), Error) << "byte " << i;
       }
     }
+  }
+}
+
+TEST(BlobTest, InPlaceDecodeReportsLikeTheCopyingOne) {
+  Bytes raw = EncodeBlob(kHello, nullptr, false);
+  Digest wrong = Sha256(kHello);
+  wrong[0] ^= 1;
+  for (size_t size : {kHello.size(), kHello.size() + 1}) {
+    const Digest& digest = size == kHello.size() ? wrong : Sha256(kHello);
+    std::string copying, in_place;
+    try {
+      DecodeChunk(ByteView(raw), digest, size, nullptr);
+    } catch (const Error& e) {
+      copying = e.what();
+    }
+    try {
+      DecodeChunk(Bytes(raw), digest, size, nullptr);
+    } catch (const Error& e) {
+      in_place = e.what();
+    }
+    EXPECT_FALSE(copying.empty());
+    EXPECT_EQ(in_place, copying);
   }
 }
 
