@@ -15,11 +15,24 @@
 #include <iterator>
 #include <stdexcept>
 
+#include <gtest/gtest.h>
+
 #include "core/util/hex.h"
 
 extern char** environ;
 
 namespace cairn::test {
+
+std::string ErrorOf(const std::function<void()>& f, ErrorKind kind) {
+  try {
+    f();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), kind) << e.what();
+    return e.what();
+  }
+  ADD_FAILURE() << "no error thrown";
+  return "";
+}
 
 Bytes Hex(std::string_view hex) {
   std::string clean;

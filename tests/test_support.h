@@ -4,11 +4,13 @@
 #include <sys/types.h>
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "core/crypto/aes_gcm.h"
 #include "core/util/bytes.h"
+#include "core/util/error.h"
 
 namespace cairn::test {
 
@@ -17,6 +19,10 @@ Bytes Hex(std::string_view hex);
 
 // The key 00 01 02 ... 1f used by the spec's vectors.
 AesKey SequentialKey();
+
+// The message of the cairn::Error that `f` throws; a test failure unless it throws one of
+// kind `kind`.
+std::string ErrorOf(const std::function<void()>& f, ErrorKind kind);
 
 // A fresh directory under $TMPDIR (else /dev/shm, else /tmp), removed with its contents on destruction.
 class TempDir {

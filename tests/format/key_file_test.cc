@@ -14,6 +14,8 @@
 namespace cairn {
 namespace {
 
+using test::ErrorOf;
+
 using nlohmann::json;
 
 constexpr char kFingerprint[] =
@@ -59,17 +61,6 @@ class ScopedTimeZone {
 };
 
 // Runs `f`, expecting an Error of `kind`; returns its message.
-std::string ErrorOf(const std::function<void()>& f, ErrorKind kind) {
-  try {
-    f();
-  } catch (const Error& e) {
-    EXPECT_EQ(e.kind(), kind) << e.what();
-    return e.what();
-  }
-  ADD_FAILURE() << "no error thrown";
-  return "";
-}
-
 // kScryptVector with one change applied to its JSON (which keeps PBS's member order).
 std::string Mutated(const char* vector, const std::function<void(nlohmann::ordered_json&)>& change) {
   nlohmann::ordered_json doc = nlohmann::ordered_json::parse(vector);

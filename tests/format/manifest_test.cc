@@ -11,6 +11,8 @@
 namespace cairn {
 namespace {
 
+using test::ErrorOf;
+
 using nlohmann::json;
 
 // Spec §5.2: the upstream signature test manifest as PBS writes it (sorted keys).
@@ -61,17 +63,6 @@ Digest Fill(uint8_t byte) {
 }
 
 // Runs `f`, expecting an Error of `kind`; returns its message.
-std::string ErrorOf(const std::function<void()>& f, ErrorKind kind) {
-  try {
-    f();
-  } catch (const Error& e) {
-    EXPECT_EQ(e.kind(), kind) << e.what();
-    return e.what();
-  }
-  ADD_FAILURE() << "no error thrown";
-  return "";
-}
-
 std::string ParseError(const std::string& text) {
   return ErrorOf([&] { Manifest::Parse(text); }, ErrorKind::kCorrupt);
 }
