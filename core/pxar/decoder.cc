@@ -30,16 +30,30 @@ ByteView ItemCursor::Get(uint64_t offset, uint64_t n, uint64_t limit) {
                               " at " + std::to_string(limit));
   }
   if (offset < window_start_ || offset + n > window_start_ + window_.size()) {
-    uint64_t length = std::min(std::max<uint64_t>(n, kWindowSize), size_ - offset);
-    window_.resize(length);
-    size_t got = source_.Read(offset, window_);
-    window_start_ = offset;
-    if (got != length) {
-      window_.resize(got);
-      throw Corrupt(offset, "short read");
-    }
+    Fill(offset, std::min(std::max<uint64_t>(n, kWindowSize), size_ - offset));
   }
-  return ByteView(window_).subspan(offset - window_start_, n);
+  return window_.subspan(offset - window_start_, n);
+}
+
+void ItemCursor::Fill(uint64_t offset, uint64_t length) {
+  std::vector<SharedBytes> pieces = source_.ReadShared(offset, length);
+  window_start_ = offset;
+  if (pieces.size() == 1 && pieces[0].owner) {
+    pinned_ = std::move(pieces[0].owner);
+    window_ = pieces[0].bytes;
+  } else {
+    pinned_.reset();
+    copy_.clear();
+    for (const SharedBytes& piece : pieces) {
+      if (piece.owner) {
+        copy_.insert(copy_.end(), piece.bytes.begin(), piece.bytes.end());
+      } else {
+        copy_.resize(copy_.size() + piece.bytes.size());  // a run of zeros
+      }
+    }
+    window_ = copy_;
+  }
+  if (window_.size() != length) throw Corrupt(offset, "short read");
 }
 
 ItemCursor::Header ItemCursor::ReadHeader(uint64_t offset, uint64_t limit) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -54,11 +55,18 @@ class ItemCursor {
   Error Corrupt(uint64_t offset, const std::string& what) const;
 
  private:
+  // Points the window at [offset, offset + length) of the archive: straight at the source's
+  // memory when one piece holds it all (a decoded chunk, which the window pins), else at a
+  // copy. Throws on a short read.
+  void Fill(uint64_t offset, uint64_t length);
+
   BlockSource& source_;
   const std::string& description_;
   const uint64_t size_;
-  Bytes window_;             // bytes of the archive starting at window_start_
+  ByteView window_;                     // bytes of the archive starting at window_start_
   uint64_t window_start_ = 0;
+  std::shared_ptr<const void> pinned_;  // keeps window_ alive when it is the source's memory
+  Bytes copy_;                          // window_'s bytes otherwise
 };
 
 // Decodes the entry whose ENTRY item is at `entry_start` (for the root of a v2 archive: at
