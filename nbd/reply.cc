@@ -28,7 +28,6 @@ void Reply::AddControlPiece(size_t from) {
 
 void Reply::AddDataPieces(size_t offset, size_t length) {
   wire_size_ += length;
-  const ByteView zeros = SharedZeros();
   // The data piece holding `offset`: the last one starting at or before it.
   size_t i = static_cast<size_t>(std::upper_bound(data_starts_.begin(), data_starts_.end(), offset) -
                                  data_starts_.begin()) - 1;
@@ -36,11 +35,7 @@ void Reply::AddDataPieces(size_t offset, size_t length) {
     const SharedBytes& piece = data_.at(i);
     const size_t from = offset - data_starts_[i];
     const size_t n = std::min(end - offset, piece.bytes.size() - from);
-    for (size_t done = 0; done < n;) {
-      const size_t m = piece.owner ? n : std::min(n - done, zeros.size());
-      pieces_.push_back({0, m, piece.owner ? piece.bytes.subspan(from, n) : zeros.first(m)});
-      done += m;
-    }
+    ForEachBuffer(piece, from, n, [&](ByteView bytes) { pieces_.push_back({0, bytes.size(), bytes}); });
     offset += n;
   }
 }

@@ -3,6 +3,7 @@
 // readers; layers such as a partition slice or a copy-on-write overlay stack on top of it.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -31,6 +32,19 @@ struct SharedBytes {
 
 // A block of zeros (1 MiB) that replies point at for null-owner pieces, a block at a time.
 ByteView SharedZeros();
+
+// Calls emit(ByteView) with the memory that carries `length` bytes of `piece` from `from`
+// on, for a reply's gather list: the piece's own bytes, or for a zero piece the shared block
+// of zeros as many times as needed.
+template <typename Emit>
+void ForEachBuffer(const SharedBytes& piece, size_t from, size_t length, Emit emit) {
+  if (piece.owner) {
+    emit(piece.bytes.subspan(from, length));
+    return;
+  }
+  const ByteView zeros = SharedZeros();
+  for (size_t done = 0; done < length; done += zeros.size()) emit(zeros.first(std::min(zeros.size(), length - done)));
+}
 
 class BlockSource {
  public:
