@@ -19,6 +19,7 @@ class ArchiveDir : public Node {
 
   // The root's stored metadata; a plain directory when the archive cannot be opened (e.g.
   // encrypted and no key), so that listing the snapshot still works.
+  bool immutable() const override { return true; }
   NodeAttr Attr() override;
   std::shared_ptr<Node> Lookup(std::string_view name) override { return Root().Lookup(name); }
   std::vector<DirEntry> List() override { return Root().List(); }

@@ -13,6 +13,7 @@ class BlobFile : public Node {
 
   // The decoded size, learnt by decoding the blob once. Without the key of an encrypted blob
   // it is the ciphertext's size (reading then fails with EACCES anyway).
+  bool immutable() const override { return true; }
   NodeAttr Attr() override;
   // Throws kCrypto when the blob is encrypted and no key was given.
   std::unique_ptr<OpenFile> Open() override;

@@ -18,6 +18,7 @@ class ExtNode : public Node {
   // `fs_root`: the mount-relative path of the filesystem's directory (".../drive-scsi0.img.fs/1").
   ExtNode(const FsContext& context, std::string fs_root, ImageRef image, uint32_t volume, uint32_t ext_ino);
 
+  bool immutable() const override { return true; }
   NodeAttr Attr() override;
   std::shared_ptr<Node> Lookup(std::string_view name) override;
   std::vector<DirEntry> List() override;

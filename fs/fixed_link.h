@@ -10,6 +10,7 @@ class FixedLink : public Node {
   FixedLink(const FsContext& context, std::string path, std::string target, int64_t mtime)
       : Node(context, std::move(path)), target_(std::move(target)), mtime_(mtime) {}
 
+  bool immutable() const override { return true; }
   NodeAttr Attr() override { return NodeAttr{NodeType::kSymlink, target_.size(), mtime_, 0, std::nullopt}; }
   std::string ReadLink() override { return target_; }
 

@@ -19,8 +19,14 @@
 namespace cairn::fs {
 namespace {
 
+// Attributes and names of the datastore's own directories are revalidated after kFreshness;
+// those of immutable nodes (inside snapshots) are kept by the kernel for a day, so that a
+// path deep inside an archive is not looked up again component by component.
 constexpr double kTimeout = std::chrono::duration<double>(kFreshness).count();
+constexpr double kImmutableTimeout = 24 * 3600;
 constexpr blksize_t kPreferredIo = kMaxRead;
+
+double TimeoutOf(const Node& node) { return node.immutable() ? kImmutableTimeout : kTimeout; }
 
 FuseAdapter& AdapterOf(fuse_req_t req) { return *static_cast<FuseAdapter*>(fuse_req_userdata(req)); }
 
@@ -71,15 +77,17 @@ struct stat StatOf(const FsContext& context, uint64_t ino, const NodeAttr& attr)
   return st;
 }
 
-void ReplyEntry(fuse_req_t req, const Node& node, const NodeAttr& attr) {
+// The entry of `node`, a child of `parent`: the name stays valid as long as the parent cannot
+// change, the attributes as long as the node cannot.
+fuse_entry_param EntryOf(fuse_req_t req, const Node& parent, const Node& node, const NodeAttr& attr) {
   fuse_entry_param entry;
   std::memset(&entry, 0, sizeof entry);
   entry.ino = node.ino();
   entry.generation = 1;
   entry.attr = StatOf(AdapterOf(req).context(), node.ino(), attr);
-  entry.attr_timeout = kTimeout;
-  entry.entry_timeout = kTimeout;
-  if (fuse_reply_entry(req, &entry) != 0) AdapterOf(req).Forget(node.ino(), 1);  // interrupted
+  entry.attr_timeout = TimeoutOf(node);
+  entry.entry_timeout = TimeoutOf(parent);
+  return entry;
 }
 
 void Init(void*, fuse_conn_info* conn) {
@@ -94,14 +102,16 @@ void Init(void*, fuse_conn_info* conn) {
 void Lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
   Serve(req, "lookup", [&] {
     FuseAdapter& fs = AdapterOf(req);
-    std::shared_ptr<Node> child = fs.Get(parent)->Lookup(name);
+    std::shared_ptr<Node> dir = fs.Get(parent);
+    std::shared_ptr<Node> child = dir->Lookup(name);
     if (!child) {
       fuse_reply_err(req, ENOENT);
       return;
     }
     NodeAttr attr = child->Attr();
     child = fs.Remember(std::move(child));
-    ReplyEntry(req, *child, attr);
+    fuse_entry_param entry = EntryOf(req, *dir, *child, attr);
+    if (fuse_reply_entry(req, &entry) != 0) fs.Forget(child->ino(), 1);  // interrupted
   });
 }
 
@@ -125,7 +135,7 @@ void GetAttr(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
       if (OpenFile* file = fs.OpenFileOf(fi->fh)) attr.size = file->size();
     }
     struct stat st = StatOf(fs.context(), ino, attr);
-    fuse_reply_attr(req, &st, kTimeout);
+    fuse_reply_attr(req, &st, TimeoutOf(*node));
   });
 }
 
@@ -154,17 +164,11 @@ void Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
 // Replies with the pieces' memory, which they keep alive until the reply is written; zero
 // pieces point at a shared block of zeros.
 void ReplyShared(fuse_req_t req, const std::vector<SharedBytes>& pieces) {
-  const ByteView zeros = SharedZeros();
   std::vector<iovec> iov;
   iov.reserve(pieces.size());
   for (const SharedBytes& piece : pieces) {
-    if (piece.owner) {
-      iov.push_back({const_cast<uint8_t*>(piece.bytes.data()), piece.bytes.size()});
-      continue;
-    }
-    for (size_t done = 0; done < piece.bytes.size(); done += zeros.size()) {
-      iov.push_back({const_cast<uint8_t*>(zeros.data()), std::min(zeros.size(), piece.bytes.size() - done)});
-    }
+    ForEachBuffer(piece, 0, piece.bytes.size(),
+                  [&](ByteView bytes) { iov.push_back({const_cast<uint8_t*>(bytes.data()), bytes.size()}); });
   }
   fuse_reply_iov(req, iov.data(), static_cast<int>(iov.size()));
 }
@@ -200,24 +204,79 @@ void OpenDir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   });
 }
 
+// Replies to readdir(plus) with the entries of the listing opendir made, from index `offset`
+// on, as many as fit in `size` bytes. `add(buffer, space, entry, next)` adds one entry the
+// fuse_add_direntry way: it returns the space the entry needs and writes it only if it fits.
+// False when the reply could not be sent (the request was interrupted).
+template <typename AddEntry>
+bool ReplyListing(fuse_req_t req, size_t size, off_t offset, fuse_file_info* fi, AddEntry add) {
+  const std::vector<DirEntry>* entries = AdapterOf(req).ListingOf(fi->fh);
+  if (entries == nullptr) throw Error(ErrorKind::kInvalidInput, "readdir on a directory that is not open");
+  // Not zeroed: the kernel asks for up to 1 MiB per call, and the reply sends only what is filled.
+  std::unique_ptr<char[]> buffer = std::make_unique_for_overwrite<char[]>(size);
+  size_t used = 0;
+  for (size_t i = static_cast<size_t>(offset); i < entries->size(); ++i) {
+    size_t need = add(buffer.get() + used, size - used, (*entries)[i], static_cast<off_t>(i + 1));
+    if (need > size - used) break;
+    used += need;
+  }
+  return fuse_reply_buf(req, buffer.get(), used) == 0;
+}
+
+// What a listing entry says about itself without its node: inode number and file type.
+struct stat ListedStat(const DirEntry& listed) {
+  struct stat st;
+  std::memset(&st, 0, sizeof st);
+  st.st_ino = listed.ino;
+  st.st_mode = ModeOfType(listed.type, listed.mode);
+  return st;
+}
+
 void ReadDir(fuse_req_t req, fuse_ino_t, size_t size, off_t offset, fuse_file_info* fi) {
   Serve(req, "readdir", [&] {
-    const std::vector<DirEntry>* entries = AdapterOf(req).ListingOf(fi->fh);
-    if (entries == nullptr) throw Error(ErrorKind::kInvalidInput, "readdir on a directory that is not open");
-    std::vector<char> buffer(size);
-    size_t used = 0;
-    for (size_t i = static_cast<size_t>(offset); i < entries->size(); ++i) {
-      const DirEntry& entry = (*entries)[i];
-      struct stat st;
-      std::memset(&st, 0, sizeof st);
-      st.st_ino = entry.ino;
-      st.st_mode = ModeOfType(entry.type, entry.mode);
-      size_t need = fuse_add_direntry(req, buffer.data() + used, size - used, entry.name.c_str(), &st,
-                                      static_cast<off_t>(i + 1));
-      if (need > size - used) break;
-      used += need;
+    ReplyListing(req, size, offset, fi, [&](char* buffer, size_t space, const DirEntry& listed, off_t next) {
+      struct stat st = ListedStat(listed);
+      return fuse_add_direntry(req, buffer, space, listed.name.c_str(), &st, next);
+    });
+  });
+}
+
+// As ReadDir, with each entry's attributes inside immutable directories (archives, image
+// filesystems: where trees are large and attributes cheap), so that `ls -l` or opening the
+// entries needs no lookup each; every entry sent with attributes counts as a lookup (the
+// kernel forgets it later). Other entries go out without attributes (node 0), which the
+// kernel takes as "look it up when needed": those of the datastore's own directories, whose
+// attributes may be costly (a streamed index.json's size), and any whose node cannot be had
+// (damaged), so that the lookup reports the error.
+void ReadDirPlus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, fuse_file_info* fi) {
+  Serve(req, "readdirplus", [&] {
+    FuseAdapter& fs = AdapterOf(req);
+    std::shared_ptr<Node> dir = fs.Get(ino);
+    std::vector<uint64_t> remembered;
+    bool sent = ReplyListing(req, size, offset, fi, [&](char* buffer, size_t space, const DirEntry& listed, off_t next) {
+      const char* name = listed.name.c_str();
+      size_t need = fuse_add_direntry_plus(req, nullptr, 0, name, nullptr, 0);
+      if (need > space) return need;
+      fuse_entry_param entry;
+      std::memset(&entry, 0, sizeof entry);
+      entry.attr = ListedStat(listed);
+      if (dir->immutable() && listed.name != "." && listed.name != "..") {
+        try {
+          if (std::shared_ptr<Node> child = dir->Lookup(listed.name)) {
+            NodeAttr attr = child->Attr();
+            child = fs.Remember(std::move(child));
+            remembered.push_back(child->ino());
+            entry = EntryOf(req, *dir, *child, attr);
+          }
+        } catch (const Error&) {
+          // Left to the kernel's lookup, as above.
+        }
+      }
+      return fuse_add_direntry_plus(req, buffer, space, name, &entry, next);
+    });
+    if (!sent) {
+      for (uint64_t child : remembered) fs.Forget(child, 1);
     }
-    fuse_reply_buf(req, buffer.data(), used);
   });
 }
 
@@ -303,6 +362,7 @@ fuse_lowlevel_ops MakeOperations() {
   ops.release = Release;
   ops.opendir = OpenDir;
   ops.readdir = ReadDir;
+  ops.readdirplus = ReadDirPlus;
   ops.releasedir = ReleaseDir;
   ops.statfs = StatFs;
   ops.access = Access;

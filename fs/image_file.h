@@ -12,6 +12,7 @@ class ImageFile : public Node {
   // `stored`: the index file name ("drive-scsi0.img.fidx"); `size`: from the manifest.
   ImageFile(const FsContext& context, std::string path, Snapshot snapshot, std::string stored, uint64_t size);
 
+  bool immutable() const override { return true; }
   NodeAttr Attr() override;
   // Throws kCrypto when the archive is encrypted and no key was given.
   std::unique_ptr<OpenFile> Open() override;

@@ -43,6 +43,7 @@ void AddVolumesJson(const DiskLayout& layout, std::string_view name, nlohmann::j
 // A directory of an image's volumes (`.parts/`, `.fs/`); its mtime is the backup time.
 class ImageVolumesDir : public Node {
  public:
+  bool immutable() const override { return true; }
   NodeAttr Attr() override {
     return NodeAttr{NodeType::kDirectory, 0, image_.snapshot.time, 0, std::nullopt};
   }

@@ -117,6 +117,10 @@ class Node {
   // The path below the mount point, "" for the root.
   const std::string& path() const { return path_; }
 
+  // True for what lies inside a snapshot's data (archives, images, blobs): its attributes
+  // and, for a directory, its entries can never change, so the kernel may cache them for as
+  // long as it likes. The datastore's own directories change as snapshots come and go.
+  virtual bool immutable() const { return false; }
   // Throws kNotFound when the thing the node describes has gone.
   virtual NodeAttr Attr() = 0;
   // Directories: the child called `name`, or null when there is none.

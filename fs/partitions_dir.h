@@ -25,6 +25,7 @@ class PartitionFile : public Node {
   PartitionFile(const FsContext& context, std::string path, ImageRef image, Volume volume)
       : Node(context, std::move(path)), image_(std::move(image)), volume_(std::move(volume)) {}
 
+  bool immutable() const override { return true; }
   NodeAttr Attr() override {
     return NodeAttr{NodeType::kFile, volume_.size, image_.snapshot.time, 0, std::nullopt};
   }

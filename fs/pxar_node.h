@@ -28,6 +28,7 @@ class PxarNode : public Node {
   PxarNode(const FsContext& context, std::shared_ptr<const PxarArchive> archive, std::string archive_path,
            std::string path, pxar::Entry entry);
 
+  bool immutable() const override { return true; }
   NodeAttr Attr() override;
   std::shared_ptr<Node> Lookup(std::string_view name) override;
   std::vector<DirEntry> List() override;
