@@ -6,6 +6,7 @@
 #include "core/pxar/encoder.h"
 #include "core/write/chunked_stream_writer.h"
 #include "tests/cli/cli_fixture.h"
+#include "tests/pxar/metadata.h"
 #include "tests/pxar/rich_tree.h"
 
 namespace cairn::test {
@@ -186,13 +187,10 @@ TEST_F(RestoreTest, DoubleStarPatternsCrossDirectoryLevels) {
 // outside the target.
 Bytes HostileArchive() {
   Bytes out;
-  pxar::Metadata dir;
-  dir.stat.mode = S_IFDIR | 0755;
+  const pxar::Metadata dir = Meta(S_IFDIR | 0755);
   pxar::Encoder enc([&](ByteView b) { out.insert(out.end(), b.begin(), b.end()); }, dir);
-  pxar::Metadata file;
-  file.stat.mode = S_IFREG | 0644;
-  pxar::Metadata link;
-  link.stat.mode = S_IFLNK | 0777;
+  const pxar::Metadata file = Meta(S_IFREG | 0644);
+  const pxar::Metadata link = Meta(S_IFLNK | 0777);
   uint64_t good = enc.BeginFile("good", file, 2);
   enc.WriteFileData(AsBytes("ok"));
   enc.EndFile();

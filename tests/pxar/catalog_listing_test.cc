@@ -10,15 +10,12 @@
 #include "core/format/catalog_writer.h"
 #include "core/pxar/encoder.h"
 #include "tests/pxar/memory_source.h"
+#include "tests/pxar/metadata.h"
 
 namespace cairn::pxar {
 namespace {
 
-Metadata Meta(uint64_t mode) {
-  Metadata m;
-  m.stat.mode = mode;
-  return m;
-}
+using test::Meta;
 
 // An archive of root {a (file), dir/ {x (file)}, hard (hardlink to a), link (symlink),
 // many files n0..n99} and, through `catalog_names`, a catalog of the same tree whose root

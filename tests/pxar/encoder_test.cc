@@ -6,17 +6,14 @@
 #include <numeric>
 
 #include "core/util/error.h"
+#include "tests/pxar/metadata.h"
 #include "tests/pxar/spec_vectors.h"
 #include "tests/test_support.h"
 
 namespace cairn::pxar {
 namespace {
 
-Metadata Meta(uint64_t mode) {
-  Metadata m;
-  m.stat.mode = mode;
-  return m;
-}
+using test::Meta;
 
 Bytes Encode(const std::function<void(Encoder&)>& body, const Metadata& root = Meta(S_IFDIR | 0755)) {
   Bytes out;
