@@ -48,7 +48,7 @@ const Catalog* PxarArchive::catalog() const {
   return catalog_.get();
 }
 
-uint32_t PxarArchive::LinkCount(const pxar::Entry& file) const {
+uint32_t PxarArchive::LinkCount(uint64_t entry_start) const {
   std::call_once(links_counted_, [this] {
     try {
       // The catalog (much smaller than a unified archive) tells when there is nothing to count.
@@ -61,7 +61,7 @@ uint32_t PxarArchive::LinkCount(const pxar::Entry& file) const {
       link_counts_.clear();  // a damaged archive: its hardlinks show one name each
     }
   });
-  auto it = link_counts_.find(file.entry_start);
+  auto it = link_counts_.find(entry_start);
   return it == link_counts_.end() ? 1 : it->second;
 }
 

@@ -28,10 +28,11 @@ class PxarArchive {
 
   const pxar::Accessor& accessor() const { return *accessor_; }
 
-  // The number of names of regular file `file` (1 unless hardlinked). The first call walks
+  // The number of names of the regular file whose ENTRY is at `entry_start` (1 unless
+  // hardlinked). The first call walks
   // the archive's item headers once (pxar/hardlink_counts.h); an archive that cannot be
   // walked reports 1 for every file, its entries still fail on their own when read.
-  uint32_t LinkCount(const pxar::Entry& file) const;
+  uint32_t LinkCount(uint64_t entry_start) const;
 
   // The snapshot's catalog, loaded on first use, when this is a unified archive and the
   // snapshot has one that can be read; else null (listings then come from the archive).

@@ -22,13 +22,13 @@ NodeType TypeOf(pxar::EntryKind kind) {
 }
 
 // Directories are named by their path; other entries by the archive and their offset.
-std::string NodePath(const std::string& archive_path, const std::string& path, bool directory, uint64_t entry_start) {
+std::string NodePath(std::string_view archive_path, std::string path, bool directory, uint64_t entry_start) {
   if (directory) return path;
-  return archive_path + "//" + std::to_string(entry_start);
+  return std::string(archive_path) + "//" + std::to_string(entry_start);
 }
 
-std::string NodePath(const std::string& archive_path, const std::string& path, const pxar::Entry& e) {
-  return NodePath(archive_path, path, e.kind == pxar::EntryKind::kDirectory, e.entry_start);
+std::string NodePath(std::string_view archive_path, std::string path, const pxar::Entry& e) {
+  return NodePath(archive_path, std::move(path), e.kind == pxar::EntryKind::kDirectory, e.entry_start);
 }
 
 // The d_type part of st_mode of a catalog entry.
@@ -70,27 +70,49 @@ class PxarFileHandle : public OpenFile {
 
 }  // namespace
 
-PxarNode::PxarNode(const FsContext& context, std::shared_ptr<const PxarArchive> archive, std::string archive_path,
+PxarNode::PxarNode(const FsContext& context, std::shared_ptr<const PxarArchive> archive, std::string_view archive_path,
                    std::string path, pxar::Entry entry)
-    : Node(context, NodePath(archive_path, path, entry)), archive_(std::move(archive)),
-      archive_path_(std::move(archive_path)), entry_(std::move(entry)) {}
+    : Node(context, NodePath(archive_path, std::move(path), entry)), archive_(std::move(archive)),
+      archive_path_size_(static_cast<uint32_t>(archive_path.size())), kind_(entry.kind), stat_(entry.meta.stat),
+      entry_start_(entry.entry_start), dir_end_(entry.dir_end), file_size_(entry.file_size),
+      content_offset_(entry.content_offset),
+      rdev_(entry.kind == pxar::EntryKind::kDevice ? pxar::MakeDev(entry.dev_major, entry.dev_minor) : 0),
+      extras_(ExtrasOf(entry)) {}
+
+std::unique_ptr<const PxarNode::Extras> PxarNode::ExtrasOf(pxar::Entry& entry) {
+  pxar::Metadata& meta = entry.meta;
+  if (entry.link_target.empty() && meta.xattrs.empty() && meta.acl.empty() && !meta.fcaps) return nullptr;
+  return std::make_unique<const Extras>(
+      Extras{std::move(entry.link_target), std::move(meta.xattrs), std::move(meta.acl), std::move(meta.fcaps)});
+}
+
+pxar::Entry PxarNode::Location() const {
+  pxar::Entry e;
+  e.kind = kind_;
+  e.meta.stat = stat_;
+  e.entry_start = entry_start_;
+  e.dir_end = dir_end_;
+  e.file_size = file_size_;
+  e.content_offset = content_offset_;
+  return e;
+}
 
 NodeAttr PxarNode::Attr() {
   NodeAttr attr;
-  attr.type = TypeOf(entry_.kind);
-  attr.size = entry_.kind == pxar::EntryKind::kFile ? entry_.file_size
-              : entry_.kind == pxar::EntryKind::kSymlink ? entry_.link_target.size()
-                                                           : 0;
-  const pxar::Stat& st = entry_.meta.stat;
+  attr.type = TypeOf(kind_);
+  attr.size = kind_ == pxar::EntryKind::kFile ? file_size_
+              : kind_ == pxar::EntryKind::kSymlink && extras_ ? extras_->link_target.size()
+                                                                : 0;
+  const pxar::Stat& st = stat_;
   attr.mtime = st.mtime_secs;
   PosixAttr& posix = attr.posix.emplace();
   posix.mode = static_cast<uint32_t>(st.mode);
   posix.uid = static_cast<uint32_t>(st.uid);
   posix.gid = static_cast<uint32_t>(st.gid);
   posix.nlink = attr.type == NodeType::kDirectory ? 2
-                : entry_.kind == pxar::EntryKind::kFile ? archive_->LinkCount(entry_)
-                                                        : 1;
-  if (entry_.kind == pxar::EntryKind::kDevice) posix.rdev = pxar::MakeDev(entry_.dev_major, entry_.dev_minor);
+                : kind_ == pxar::EntryKind::kFile ? archive_->LinkCount(entry_start_)
+                                                  : 1;
+  posix.rdev = rdev_;
   // pxar stores the mtime only; atime and ctime show it too.
   posix.atime = posix.ctime = st.mtime_secs;
   posix.atime_nsec = posix.mtime_nsec = posix.ctime_nsec = static_cast<uint32_t>(st.mtime_nanos);
@@ -99,26 +121,26 @@ NodeAttr PxarNode::Attr() {
 
 std::shared_ptr<PxarNode> PxarNode::Child(pxar::Entry entry) const {
   std::string path = ChildPath(entry.name);
-  return std::make_shared<PxarNode>(context_, archive_, archive_path_, std::move(path), std::move(entry));
+  return std::make_shared<PxarNode>(context_, archive_, archive_path(), std::move(path), std::move(entry));
 }
 
 std::shared_ptr<Node> PxarNode::Lookup(std::string_view name) {
-  if (entry_.kind != pxar::EntryKind::kDirectory) return Node::Lookup(name);
-  std::optional<pxar::Entry> child = archive_->accessor().Lookup(entry_, name);
+  if (kind_ != pxar::EntryKind::kDirectory) return Node::Lookup(name);
+  std::optional<pxar::Entry> child = archive_->accessor().Lookup(Location(), name);
   if (!child) return nullptr;
   return Child(std::move(*child));
 }
 
 DirEntry PxarNode::EntryOf(const pxar::Entry& e) const {
-  std::string path = NodePath(archive_path_, ChildPath(e.name), e);
+  std::string path = NodePath(archive_path(), ChildPath(e.name), e);
   return DirEntry{e.name, InodeOf(path), TypeOf(e.kind), static_cast<uint32_t>(e.meta.stat.mode)};
 }
 
 std::vector<DirEntry> PxarNode::List() {
-  if (entry_.kind != pxar::EntryKind::kDirectory) return Node::List();
+  if (kind_ != pxar::EntryKind::kDirectory) return Node::List();
   if (std::optional<std::vector<DirEntry>> listed = ListFromCatalog()) return std::move(*listed);
   std::vector<DirEntry> out;
-  archive_->accessor().List(entry_, [&](pxar::Entry&& e) { out.push_back(EntryOf(e)); });
+  archive_->accessor().List(Location(), [&](pxar::Entry&& e) { out.push_back(EntryOf(e)); });
   return out;
 }
 
@@ -126,24 +148,25 @@ std::optional<std::vector<DirEntry>> PxarNode::ListFromCatalog() const {
   const Catalog* catalog = archive_->catalog();
   if (catalog == nullptr) return std::nullopt;
   try {
-    std::string_view rel = std::string_view(path()).substr(std::min(path().size(), archive_path_.size() + 1));
+    std::string_view rel = std::string_view(path()).substr(std::min<size_t>(path().size(), archive_path_size_ + 1));
     std::optional<uint64_t> block = pxar::FindCatalogDirectory(*catalog, archive_->stored_name(), rel);
     if (!block) return std::nullopt;
+    const pxar::Entry dir = Location();
     std::optional<std::vector<pxar::CatalogChild>> children =
-        pxar::ListFromCatalog(*catalog, *block, archive_->accessor(), entry_);
+        pxar::ListFromCatalog(*catalog, *block, archive_->accessor(), dir);
     if (!children) return std::nullopt;
     std::vector<DirEntry> out;
     out.reserve(children->size());
     for (const pxar::CatalogChild& c : *children) {
       if (c.type == CatalogEntryType::kHardlink) {
         // Its inode is its target's: resolve it in the archive (hardlinks are few).
-        std::optional<pxar::Entry> e = archive_->accessor().Lookup(entry_, c.name);
+        std::optional<pxar::Entry> e = archive_->accessor().Lookup(dir, c.name);
         if (!e) return std::nullopt;
         out.push_back(EntryOf(*e));
         continue;
       }
       const uint32_t mode = FileTypeOf(c.type);
-      std::string path = NodePath(archive_path_, ChildPath(c.name), S_ISDIR(mode), c.entry_start);
+      std::string path = NodePath(archive_path(), ChildPath(c.name), S_ISDIR(mode), c.entry_start);
       out.push_back(DirEntry{c.name, InodeOf(path), TypeOfMode(mode), mode});
     }
     return out;
@@ -153,31 +176,33 @@ std::optional<std::vector<DirEntry>> PxarNode::ListFromCatalog() const {
 }
 
 std::unique_ptr<OpenFile> PxarNode::Open() {
-  if (entry_.kind != pxar::EntryKind::kFile) return Node::Open();
-  return std::make_unique<PxarFileHandle>(archive_, entry_);
+  if (kind_ != pxar::EntryKind::kFile) return Node::Open();
+  return std::make_unique<PxarFileHandle>(archive_, Location());
 }
 
 std::string PxarNode::ReadLink() {
-  if (entry_.kind != pxar::EntryKind::kSymlink) return Node::ReadLink();
-  return entry_.link_target;
+  if (kind_ != pxar::EntryKind::kSymlink) return Node::ReadLink();
+  return extras_ ? extras_->link_target : std::string();
 }
 
 std::vector<std::string> PxarNode::ListXattrs() {
   std::vector<std::string> names;
-  for (const pxar::Xattr& x : entry_.meta.xattrs) names.push_back(x.name);
-  if (entry_.meta.fcaps) names.push_back(kFcapsXattr);
-  if (pxar::AccessAclXattr(entry_.meta.acl, entry_.meta.stat.mode)) names.push_back(pxar::kAclAccessXattr);
-  if (pxar::DefaultAclXattr(entry_.meta.acl)) names.push_back(pxar::kAclDefaultXattr);
+  if (!extras_) return names;
+  for (const pxar::Xattr& x : extras_->xattrs) names.push_back(x.name);
+  if (extras_->fcaps) names.push_back(kFcapsXattr);
+  if (pxar::AccessAclXattr(extras_->acl, stat_.mode)) names.push_back(pxar::kAclAccessXattr);
+  if (pxar::DefaultAclXattr(extras_->acl)) names.push_back(pxar::kAclDefaultXattr);
   return names;
 }
 
 std::optional<std::string> PxarNode::GetXattr(std::string_view name) {
-  for (const pxar::Xattr& x : entry_.meta.xattrs) {
+  if (!extras_) return std::nullopt;
+  for (const pxar::Xattr& x : extras_->xattrs) {
     if (x.name == name) return x.value;
   }
-  if (name == kFcapsXattr) return entry_.meta.fcaps;
-  if (name == pxar::kAclAccessXattr) return pxar::AccessAclXattr(entry_.meta.acl, entry_.meta.stat.mode);
-  if (name == pxar::kAclDefaultXattr) return pxar::DefaultAclXattr(entry_.meta.acl);
+  if (name == kFcapsXattr) return extras_->fcaps;
+  if (name == pxar::kAclAccessXattr) return pxar::AccessAclXattr(extras_->acl, stat_.mode);
+  if (name == pxar::kAclDefaultXattr) return pxar::DefaultAclXattr(extras_->acl);
   return std::nullopt;
 }
 
