@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "core/cache/chunk_cache.h"
 #include "core/crypto/crypt_config.h"
 #include "core/read/read_ahead.h"
 #include "core/store/datastore.h"
@@ -62,6 +63,8 @@ struct CacheOptions {
   size_t readahead = kDefaultReadahead;
 
   uint64_t budget() const;  // --cache-size in bytes; throws Error(kInvalidInput)
+  // A cache whose budget bounds the whole process (ChunkCacheOptions::bound_process).
+  ChunkCacheOptions chunk_cache() const { return {.budget = budget(), .bound_process = true}; }
 };
 void AddCacheOptions(CLI::App* cmd, CacheOptions& options);
 

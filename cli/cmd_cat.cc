@@ -23,7 +23,7 @@ void WriteStdout(ByteView data) { WriteFull(STDOUT_FILENO, data, "standard outpu
 // Whole images and archive streams go through the chunk cache, whose read-ahead keeps
 // chunks fetched and decoded on all cores while earlier ones are written out.
 void StreamArchive(const SnapshotReader& reader, const std::string& name, const CatOptions& o) {
-  ChunkCache cache({.budget = o.cache.budget()});
+  ChunkCache cache(o.cache.chunk_cache());
   std::unique_ptr<IndexReader> archive = OpenArchiveReader(reader, name, cache, ReadOptions{o.cache.readahead});
   Bytes buffer(4 << 20);
   for (uint64_t offset = 0; offset < archive->size();) {

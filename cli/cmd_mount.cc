@@ -141,7 +141,7 @@ void RunMount(const MountCommandOptions& o) {
 
   // Fork before any thread exists: the cache below starts its pools.
   int ready_fd = o.foreground ? -1 : Daemonize();
-  ChunkCache cache(ChunkCacheOptions{.budget = fs_options.cache_size});
+  ChunkCache cache(ChunkCacheOptions{.budget = fs_options.cache_size, .bound_process = true});
   fs::FsContext context{&datastore, &cache, crypt.get(), ReadOptions{fs_options.readahead}, base,
                         getuid(), getgid(), static_cast<int64_t>(std::time(nullptr))};
   fs::ServeMount(context, mount, [&] {

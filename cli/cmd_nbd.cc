@@ -73,7 +73,7 @@ void RunNbd(const NbdOptions& o, const CommandContext& context) {
   // still use.
   Datastore ds = OpenDatastore(o.datastore);
   std::unique_ptr<CryptConfig> crypt = LoadKey(o.key);
-  ChunkCache cache(ChunkCacheOptions{.budget = o.cache.budget()});
+  ChunkCache cache(o.cache.chunk_cache());
   nbd::DatastoreExportOptions export_options{o.exports, ReadOptions{o.cache.readahead}};
   std::optional<OverlayDir> overlays;  // locked for as long as the server runs
   if (!o.overlay.empty()) overlays.emplace(o.overlay);

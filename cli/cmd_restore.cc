@@ -50,7 +50,7 @@ void RestoreFromImage(const RestoreCommandOptions& o, const Datastore& ds, const
   if (!o.restore.includes.empty() || !o.restore.excludes.empty()) {
     throw Error(ErrorKind::kInvalidInput, "--include and --exclude apply to file archives, not to image filesystems");
   }
-  ChunkCache cache({.budget = o.cache.budget()});
+  ChunkCache cache(o.cache.chunk_cache());
   std::shared_ptr<BlockSource> image =
       SnapshotImage::Open(ds, snapshot, crypt, reader.ResolveFileName(path.image), cache, ReadOptions{o.cache.readahead});
   std::unique_ptr<ExtFilesystem> fs = OpenVolumeFilesystem(image, path.volume, snapshot.DisplayPath() + "/" + path.image);
@@ -85,7 +85,7 @@ void RunRestore(RestoreCommandOptions& o, const CommandContext& context) {
   std::string path = slash == std::string::npos ? "" : o.archive.substr(slash + 1);
   auto [meta_file, payload_file] = ArchiveFiles(reader, o.archive.substr(0, slash));
 
-  ChunkCache cache({.budget = o.cache.budget()});
+  ChunkCache cache(o.cache.chunk_cache());
   std::unique_ptr<IndexReader> archive = OpenArchiveReader(reader, meta_file, cache, ReadOptions{o.cache.readahead});
   std::unique_ptr<IndexReader> payload;
   if (!payload_file.empty()) payload = OpenArchiveReader(reader, payload_file, cache, ReadOptions{o.cache.readahead});

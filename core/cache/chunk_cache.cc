@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "core/format/blob.h"
+#include "core/util/resident_memory.h"
 
 namespace cairn {
 
@@ -72,10 +73,14 @@ using internal::ChunkPin;
 struct ChunkCache::Accounting {
   static constexpr uint64_t kTrimInterval = 16 << 20;
   static constexpr size_t kHeapSlack = 8 << 20;
+  static constexpr uint64_t kMeasureInterval = 8 << 20;
 
   std::atomic<uint64_t> live{0};
   std::atomic<uint64_t> peak{0};
-  std::atomic<uint64_t> freed{0};  // decoded bytes freed so far
+  std::atomic<uint64_t> freed{0};        // decoded bytes freed so far
+  std::atomic<uint64_t> decoded{0};      // decoded bytes alive now (live without reservations)
+  std::atomic<uint64_t> decoded_sum{0};  // decoded bytes made so far
+  std::atomic<uint64_t> encoded{0};      // fetched bytes waiting for or in their decode
 
   void Add(uint64_t n) {
     uint64_t now = live.fetch_add(n) + n;
@@ -85,9 +90,17 @@ struct ChunkCache::Accounting {
   }
   void Sub(uint64_t n) { live.fetch_sub(n); }
 
+  // A chunk of `n` bytes was decoded; true when that crossed a kMeasureInterval boundary.
+  bool Decoded(uint64_t n) {
+    decoded.fetch_add(n);
+    uint64_t total = decoded_sum.fetch_add(n) + n;
+    return total / kMeasureInterval != (total - n) / kMeasureInterval;
+  }
+
   // Decoded bytes of a chunk were freed.
   void Freed(uint64_t n) {
     Sub(n);
+    decoded.fetch_sub(n);
     uint64_t total = freed.fetch_add(n) + n;
     if (total / kTrimInterval != (total - n) / kTrimInterval && mallinfo2().fordblks > kHeapSlack) {
       malloc_trim(kHeapSlack);
@@ -145,7 +158,7 @@ bool PendingChunk::done() const {
 
 ChunkCache::ChunkCache(const ChunkCacheOptions& options)
     : budget_((Accounting::UseOneMallocArena(), options.budget)),
-      protected_limit_(options.budget / 4 * 3),
+      bound_process_(options.bound_process),
       accounting_(std::make_shared<Accounting>()),
       decode_pool_(options.decode_threads == 0 ? ThreadPool::DefaultSize() : options.decode_threads),
       fetch_pool_(std::max<size_t>(1, options.fetch_threads)) {}
@@ -247,20 +260,23 @@ PendingChunk ChunkCache::Lookup(const ChunkKey& key, const ChunkSource& source, 
 
 bool ChunkCache::MakeRoom(uint64_t incoming, bool prefetch, std::vector<ChunkHandle>& victims) {
   // Chunks evicted by other threads but not yet freed still count: conservative.
-  const uint64_t live = accounting_->live.load();
-  if (live + incoming <= budget_) return true;
+  // Bounding the process, fetched bytes waiting for their decode count too: with 16
+  // chunks read ahead they come and go by tens of MiB, too fast for measuring to follow.
+  const uint64_t live = accounting_->live.load() + (bound_process_ ? accounting_->encoded.load() : 0);
+  const uint64_t limit = this->limit();
+  if (live + incoming <= limit) return true;
   // Choose first, evict after: read-ahead that would not fit anyway evicts nothing.
   std::vector<EntryPtr*> chosen;
   uint64_t freed = 0;
   for (std::list<EntryPtr>* segment : {&probation_, &protected_}) {
     if (prefetch && segment == &protected_) break;
-    for (auto it = segment->rbegin(); it != segment->rend() && live - freed + incoming > budget_; ++it) {
+    for (auto it = segment->rbegin(); it != segment->rend() && live - freed + incoming > limit; ++it) {
       if (IsPinned(**it)) continue;  // evicting it would free nothing
       chosen.push_back(&*it);
       freed += (*it)->key.size;
     }
   }
-  const bool fits = live - freed + incoming <= budget_;
+  const bool fits = live - freed + incoming <= limit;
   if (prefetch && !fits) return false;
   for (EntryPtr* slot : chosen) {
     EntryPtr victim = *slot;
@@ -293,7 +309,8 @@ void ChunkCache::Touch(ChunkEntry& entry) {
 }
 
 void ChunkCache::BalanceSegments() {
-  while (protected_bytes_ > protected_limit_ && !protected_.empty()) {
+  const uint64_t protected_limit = limit() / 4 * 3;
+  while (protected_bytes_ > protected_limit && !protected_.empty()) {
     ChunkEntry& oldest = *protected_.back();
     probation_.splice(probation_.begin(), protected_, oldest.position);
     oldest.segment = &probation_;
@@ -350,6 +367,7 @@ void ChunkCache::RunFetch() {
   {
     std::lock_guard lock(mu_);
     if (!stopping_) {
+      accounting_->encoded.fetch_add(encoded.size());
       entry->encoded = std::move(encoded);
       entry->stage = ChunkStage::kDecodeQueued;
       Enqueue(decode_jobs_, entry);
@@ -370,16 +388,41 @@ void ChunkCache::RunDecode() {
     encoded = std::move(entry->encoded);
     ++counters_.decodes;
   }
+  const uint64_t encoded_size = encoded.size();
   ChunkHandle data;
+  std::optional<Error> error;
   try {
     Bytes plain = DecodeChunk(std::move(encoded), entry->key.digest, entry->key.size, entry->source.crypt);
     Bytes().swap(encoded);  // free the encoded copy (if it was not the result) before publishing
     data = ChunkHandle(new Bytes(std::move(plain)), ReleaseChunk<Accounting>{accounting_, entry->key.size});
   } catch (const std::exception& e) {
-    Complete(entry, nullptr, AsError(e));
-    return;
+    error = AsError(e);
   }
-  Complete(entry, std::move(data), std::nullopt);
+  accounting_->encoded.fetch_sub(encoded_size);
+  if (!error && accounting_->Decoded(entry->key.size) && bound_process_) MeasureProcess();
+  Complete(entry, std::move(data), std::move(error));
+}
+
+uint64_t ChunkCache::limit() const {
+  if (!bound_process_) return budget_;
+  // Freed chunk bytes go back to the kernel only at the next trim, so up to that much may
+  // be resident on top of what was last measured.
+  const uint64_t floor = budget_ / 4;
+  const uint64_t others = others_.load() + Accounting::kTrimInterval + Accounting::kHeapSlack;
+  return others + floor >= budget_ ? floor : budget_ - others;
+}
+
+void ChunkCache::MeasureProcess() {
+  // Measured against decoded bytes, not live ones: reservations of fetches in flight are
+  // not resident yet, and counting them would hide as much of the rest of the process.
+  std::optional<uint64_t> resident = ResidentBytes();
+  if (!resident) return;
+  const uint64_t chunks = accounting_->decoded.load() + accounting_->encoded.load();
+  const uint64_t measured = *resident > chunks ? *resident - chunks : 0;
+  // Rise at once, fall an eighth of the way per measurement: one measurement sees the
+  // rest of the process at one moment, between bursts of fetch buffers and trims.
+  const uint64_t before = others_.load();
+  others_.store(measured >= before ? measured : before - (before - measured) / 8);
 }
 
 void ChunkCache::Complete(const EntryPtr& entry, ChunkHandle data, std::optional<Error> error) {
@@ -420,6 +463,7 @@ ChunkCacheStats ChunkCache::stats() const {
   std::lock_guard lock(mu_);
   ChunkCacheStats s = counters_;
   s.budget = budget_;
+  s.limit = limit();
   s.resident_bytes = probation_bytes_ + protected_bytes_;
   s.resident_chunks = probation_.size() + protected_.size();
   s.live_bytes = accounting_->live.load();

@@ -16,6 +16,7 @@
 // (a PendingChunk or a ChunkHandle) are pinned: evicting them would free nothing.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -57,12 +58,20 @@ struct ChunkSource {
 
 struct ChunkCacheOptions {
   uint64_t budget = kDefaultCacheBudget;  // bytes of decoded chunks
+  // The budget bounds the whole process's resident memory, not only the decoded chunks:
+  // every 8 MiB decoded, the cache measures what the rest of the process holds (RSS minus
+  // decoded chunks: a mount's nodes, fetch buffers, libraries), adds the freed bytes that
+  // may wait for the next heap trim, and keeps its chunks within what is left, but never
+  // within less than a quarter of the budget. For programs whose memory the budget is
+  // meant to bound (mount, nbd, restore, cat).
+  bool bound_process = false;
   size_t decode_threads = 0;              // 0: one per core
   size_t fetch_threads = kDefaultFetchThreads;
 };
 
 struct ChunkCacheStats {
   uint64_t budget = 0;
+  uint64_t limit = 0;             // what chunks may use now: the budget, less the rest of the process when bounded
   uint64_t resident_bytes = 0;    // decoded bytes of the chunks the cache holds now
   uint64_t resident_chunks = 0;   // how many chunks that is
   uint64_t live_bytes = 0;        // decoded bytes alive anywhere, plus reservations in flight
@@ -141,6 +150,9 @@ class ChunkCache {
   ChunkHandle Get(const ChunkKey& key, const ChunkSource& source) { return Request(key, source).Wait(); }
 
   uint64_t budget() const { return budget_; }
+  // Bytes of decoded chunks (and fetches in flight) the cache keeps within now: the budget,
+  // less what the rest of the process holds when ChunkCacheOptions::bound_process is set.
+  uint64_t limit() const;
   size_t decode_threads() const { return decode_pool_.size(); }
   ChunkCacheStats stats() const;
 
@@ -168,7 +180,9 @@ class ChunkCache {
   bool MakeRoom(uint64_t incoming, bool prefetch, std::vector<ChunkHandle>& victims);
   // REQUIRES mu_ held. Marks a resident chunk used: probation -> protected on second use.
   void Touch(internal::ChunkEntry& entry);
-  // REQUIRES mu_ held. Keeps the protected segment within its share of the budget.
+  // With bound_process: measures what the process holds besides decoded chunks.
+  void MeasureProcess();
+  // REQUIRES mu_ held. Keeps the protected segment within its share of the limit.
   void BalanceSegments();
   // REQUIRES mu_ held. Removes a resident chunk from its segment list.
   void Unlink(internal::ChunkEntry& entry);
@@ -184,8 +198,9 @@ class ChunkCache {
   void Complete(const EntryPtr& entry, ChunkHandle data, std::optional<Error> error);
 
   const uint64_t budget_;
-  const uint64_t protected_limit_;  // 3/4 of the budget
+  const bool bound_process_;
   std::shared_ptr<Accounting> accounting_;
+  std::atomic<uint64_t> others_{0};  // resident bytes of the process besides decoded chunks, last measured
 
   mutable std::mutex mu_;
   std::unordered_map<Digest, EntryPtr, DigestHash> entries_;  // guarded by mu_; resident and in flight

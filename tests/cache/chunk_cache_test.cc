@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "core/util/error.h"
+#include "core/util/resident_memory.h"
 #include "tests/cache/memory_chunk_store.h"
 
 namespace cairn {
@@ -74,8 +75,37 @@ TEST(ChunkCacheTest, StaysWithinBudget) {
   for (size_t i = 0; i < c.keys.size(); ++i) EXPECT_EQ(*cache.Get(c.keys[i], c.source()), c.data[i]);
   ChunkCacheStats s = cache.stats();
   EXPECT_LE(s.peak_live_bytes, s.budget);
+  EXPECT_EQ(s.limit, s.budget);  // not bound_process: the rest of the process does not count
   EXPECT_EQ(s.resident_bytes, 4 * kChunk);
   EXPECT_EQ(s.evictions, 16u);
+}
+
+constexpr size_t kMiB = 1 << 20;
+
+TEST(ChunkCacheTest, BoundProcessLeavesChunksWhatTheRestOfTheProcessDoesNotHold) {
+  Chunks c(9, kMiB);  // decoding 8 MiB makes the cache measure the process
+  const uint64_t budget = *ResidentBytes() + (256 << 20);
+  ChunkCache cache({.budget = budget, .bound_process = true, .decode_threads = 2});
+  // Nothing measured yet: the budget less the freed bytes that may wait for a heap trim.
+  const uint64_t unmeasured = cache.limit();
+  EXPECT_GE(unmeasured, budget - (32 << 20));
+  for (size_t i = 0; i < c.keys.size(); ++i) EXPECT_EQ(*cache.Get(c.keys[i], c.source()), c.data[i]);
+  const ChunkCacheStats s = cache.stats();
+  // The rest of the process holds at least the store's and the test's 9 MiB copies, and
+  // at most everything resident.
+  EXPECT_LE(s.limit, unmeasured - 2 * 9 * kMiB);
+  EXPECT_GE(s.limit, unmeasured - *ResidentBytes());
+  EXPECT_EQ(s.resident_bytes, 9 * kMiB);
+}
+
+TEST(ChunkCacheTest, BoundProcessKeepsAQuarterOfTheBudgetForChunks) {
+  Chunks c(12, kMiB);
+  // Less than the process holds already: chunks get the quarter.
+  ChunkCache cache({.budget = 8 * kMiB, .bound_process = true, .decode_threads = 2});
+  for (size_t i = 0; i < c.keys.size(); ++i) EXPECT_EQ(*cache.Get(c.keys[i], c.source()), c.data[i]);
+  const ChunkCacheStats s = cache.stats();
+  EXPECT_EQ(s.limit, 2 * kMiB);
+  EXPECT_EQ(s.resident_bytes, 2 * kMiB);
 }
 
 TEST(ChunkCacheTest, HeldChunksSurviveEvictionAndReadAheadIsRefused) {
