@@ -26,6 +26,9 @@ std::vector<ReadAhead::Held> ReadAhead::OnRead(uint64_t offset, uint64_t end, si
   *stream_id = s.id;
   s.next = std::max(s.next, end);
   s.used = ++tick_;
+  for (Stream& other : streams_) {
+    if (other.used + kIdleReads < tick_) other.window.clear();
+  }
 
   if (s.current_index >= first && s.current_index <= last) {
     held[s.current_index - first].ready = s.current.lock();

@@ -297,5 +297,26 @@ TEST(ImageReaderTest, ReadAheadDoesNotEvictWhatReadersAreAboutToUse) {
   EXPECT_GT(cache.stats().prefetches, 0u);
 }
 
+TEST(ImageReaderTest, AStreamLeftBehindLetsItsReadAheadGo) {
+  ChunkCache cache(SmallCache(24));
+  TestImage image(cache, std::make_shared<test::MemoryChunkStore>(), test::MixedImageData(200, kChunk, 0, 14), 8);
+  // Stream A: three continuing reads make it sequential, and its window pins chunks 1-8.
+  for (uint64_t offset = 0; offset < 3 * 4096; offset += 4096) image.ReadAll(offset, 4096);
+  // Stream B, far away, reads on for longer than a stream may sit idle, with free slots
+  // left, so nothing replaces stream A.
+  static_assert(80 > ReadAhead::kIdleReads);
+  for (uint64_t offset = 100 * kChunk; offset < 180 * kChunk; offset += kChunk) {
+    ASSERT_EQ(image.ReadAll(offset, kChunk), image.Expected(offset, kChunk));
+  }
+  // A's window no longer pins its chunks, so B's reads have evicted them.
+  for (size_t i = 1; i <= 8; ++i) {
+    EXPECT_FALSE(cache.IsResident({image.reader.chunk_digest(i), kChunk})) << "chunk " << i;
+  }
+  // Continuing stream A refills its window and reads the right bytes.
+  for (uint64_t offset = 3 * 4096; offset < 3 * kChunk; offset += 4096) {
+    ASSERT_EQ(image.ReadAll(offset, 4096), image.Expected(offset, 4096));
+  }
+}
+
 }  // namespace
 }  // namespace cairn
