@@ -13,7 +13,9 @@
 // chunks enter a probation segment, a chunk used a second time moves to a protected segment
 // (at most 3/4 of the budget), and eviction takes probation first, so a long sequential scan
 // cannot flush the chunks random readers keep coming back to. Chunks that someone holds
-// (a PendingChunk or a ChunkHandle) are pinned: evicting them would free nothing.
+// (a PendingChunk or a ChunkHandle) are pinned: evicting them would free nothing. With
+// ChunkCacheOptions::bound_process, the budget covers the whole process, and chunks get
+// what the rest of it leaves (limit()).
 #pragma once
 
 #include <atomic>
