@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <utility>
 
 #include "core/pxar/acl_xattr.h"
 #include "core/pxar/file_flags.h"
@@ -70,6 +71,9 @@ int OpenBeneath(int root, const std::string& path, uint64_t flags) {
   return static_cast<int>(::syscall(SYS_openat2, root, path.c_str(), &how, sizeof how));
 }
 
+// chattr flags that forbid new hardlinks to a file (linkat fails with EPERM).
+constexpr unsigned long kNoLinkFlags = FS_IMMUTABLE_FL | FS_APPEND_FL;
+
 class Extractor {
  public:
   Extractor(const pxar::Accessor& accessor, std::string start_path, const RestoreOptions& options,
@@ -88,9 +92,11 @@ class Extractor {
     root_fd_ = root.fd.get();
     if (start.kind == pxar::EntryKind::kDirectory) {
       Walk(root, includes_.size() == 0);
+      ApplyDeferredChattr();
       Guard(".", [&] { ApplyMetadata(root.fd.get(), -1, "", ".", start); });
     } else {
       Guard(start.name, [&] { RestoreEntry(root, start, start.name, true); });
+      ApplyDeferredChattr();
     }
     return stats_;
   }
@@ -296,9 +302,10 @@ class Extractor {
     if (::ioctl(fd, FS_IOC_FSSETXATTR, &fsx) != 0) Notice(what + std::strerror(errno));
   }
 
-  // The stored chattr flags of directory or file `fd`; flags pxar cannot store are kept.
-  void ApplyChattr(int fd, const std::string& rel, const pxar::Metadata& m) {
-    const int wanted = static_cast<int>(pxar::ChattrFromFlags(m.stat.flags));
+  // The stored chattr flags (pxar's `flags`) of directory or file `fd`; flags pxar cannot
+  // store are kept.
+  void ApplyChattr(int fd, const std::string& rel, uint64_t flags) {
+    const int wanted = static_cast<int>(pxar::ChattrFromFlags(flags));
     if (wanted == 0) return;  // nothing stored (a new file has none of them but inherited ones)
     const int mask = static_cast<int>(pxar::StoredChattrMask());
     int current = 0;
@@ -344,8 +351,24 @@ class Extractor {
     if (r != 0) throw SystemError("cannot set the mtime", errno);
     if (fd >= 0) {
       ApplyProjectId(fd, rel, m);
-      ApplyChattr(fd, rel, m);
+      if (e.kind == pxar::EntryKind::kFile && (pxar::ChattrFromFlags(m.stat.flags) & kNoLinkFlags) != 0) {
+        deferred_chattr_.emplace_back(rel, m.stat.flags);
+      } else {
+        ApplyChattr(fd, rel, m.stat.flags);
+      }
     }
+  }
+
+  // Sets the flags ApplyMetadata put off, now that every name of the restore exists.
+  void ApplyDeferredChattr() {
+    for (const auto& [rel, flags] : deferred_chattr_) {
+      Guard(rel, [&] {
+        UniqueFd fd(OpenBeneath(root_fd_, rel, O_RDONLY | O_NOFOLLOW));
+        if (!fd) Fail(rel, "cannot open to set its chattr flags", errno);
+        ApplyChattr(fd.get(), rel, flags);
+      });
+    }
+    deferred_chattr_.clear();
   }
 
   const pxar::Accessor& accessor_;
@@ -354,6 +377,10 @@ class Extractor {
   const RestoreCallbacks& callbacks_;
   ExcludeList includes_, excludes_;
   int root_fd_ = -1;  // the target directory
+  // Files restored with immutable or append-only flags still to set, as (path below the
+  // target, stored flags): no new name can be linked to such a file, and a hardlink to it
+  // may come later in the archive.
+  std::vector<std::pair<std::string, uint64_t>> deferred_chattr_;
   Bytes buffer_;
   RestoreStats stats_;
 };

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <utility>
 #include <sstream>
 #include <vector>
 
@@ -95,6 +96,39 @@ TEST_F(RestoreAttributesTest, ChattrFlagsAndProjectIdsRoundTrip) {
   EXPECT_EQ(RunProgram({"lsattr", "-d", (on_tmpfs / "d/frozen").string()}).out.substr(0, 5), "----i");
   EXPECT_EQ(AsChars(ReadFileBytes(on_tmpfs / "plain")), "no attributes\n");
   RunOk({"chattr", "-R", "-i", "-a", on_tmpfs.string()});  // so that the temp dir can go
+}
+
+TEST_F(RestoreAttributesTest, HardlinksToImmutableAndAppendOnlyFilesAreRestored) {
+  // No name can be linked to a file once it is immutable or append-only, so the restore
+  // sets those flags after every name exists.
+  const fsys::path src = xfs_ / "src";
+  fsys::create_directories(src / "a");
+  fsys::create_directories(src / "z");
+  WriteFileBytes(src / "a/frozen", AsBytes("immutable\n"));
+  WriteFileBytes(src / "a/log", AsBytes("append only\n"));
+  fsys::create_hard_link(src / "a/frozen", src / "z/frozen-link");
+  fsys::create_hard_link(src / "a/log", src / "z/log-link");
+  RunOk({"chattr", "+i", (src / "a/frozen").string()});
+  RunOk({"chattr", "+a", (src / "a/log").string()});
+  Cairn({"backup", "dir", store_, "--id", "attrs", "--type", "host", "--backup-time", kTime,
+         "root.pxar=" + src.string()});
+
+  const fsys::path restored = xfs_ / "restored";
+  CommandResult r = Cairn({"restore", store_, kSnapshot, "root.pxar", restored.string()});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err.find("warning"), std::string::npos) << r.err;
+  for (const auto& [first, second] : {std::pair{"a/frozen", "z/frozen-link"}, std::pair{"a/log", "z/log-link"}}) {
+    struct stat a {}, b {};
+    ASSERT_EQ(::stat((restored / first).c_str(), &a), 0) << first;
+    ASSERT_EQ(::stat((restored / second).c_str(), &b), 0) << second;
+    EXPECT_EQ(a.st_ino, b.st_ino) << second;
+    EXPECT_EQ(a.st_nlink, 2u) << first;
+  }
+  EXPECT_EQ(AsChars(ReadFileBytes(restored / "z/frozen-link")), "immutable\n");
+  EXPECT_EQ(AsChars(ReadFileBytes(restored / "z/log-link")), "append only\n");
+  EXPECT_EQ(Attributes(restored), Attributes(src));
+  EXPECT_EQ(RunProgram({"lsattr", "-d", (restored / "z/frozen-link").string()}).out.substr(0, 5), "----i");
+  EXPECT_EQ(RunProgram({"lsattr", "-d", (restored / "z/log-link").string()}).out.substr(0, 6), "-----a");
 }
 
 }  // namespace
