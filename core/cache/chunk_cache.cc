@@ -413,8 +413,9 @@ uint64_t ChunkCache::limit() const {
 }
 
 void ChunkCache::MeasureProcess() {
-  // Measured against decoded bytes, not live ones: reservations of fetches in flight are
-  // not resident yet, and counting them would hide as much of the rest of the process.
+  // Measured against the chunk bytes that exist (decoded, and fetched ones awaiting their
+  // decode), not live ones: reservations of fetches in flight are not resident yet, and
+  // counting them would hide as much of the rest of the process.
   std::optional<uint64_t> resident = ResidentBytes();
   if (!resident) return;
   const uint64_t chunks = accounting_->decoded.load() + accounting_->encoded.load();
