@@ -197,26 +197,35 @@ void OpenDir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   Serve(req, "opendir", [&] {
     FuseAdapter& fs = AdapterOf(req);
     std::shared_ptr<Node> node = fs.Get(ino);
-    std::vector<DirEntry> entries = {{".", ino, NodeType::kDirectory}, {"..", ino, NodeType::kDirectory}};
-    for (DirEntry& entry : node->List()) entries.push_back(std::move(entry));
-    fi->fh = fs.AddListing(std::move(entries));
+    FuseAdapter::Listing listing;
+    listing.entries = {{".", ino, NodeType::kDirectory}, {"..", ino, NodeType::kDirectory}};
+    for (DirEntry& entry : node->List()) listing.entries.push_back(std::move(entry));
+    if (const IndexReader* reader = node->ListingReader(); reader != nullptr && node->immutable()) {
+      listing.read_ahead = std::make_unique<ListingReadAhead>(*reader, fs.context().read_options.readahead);
+    }
+    fi->fh = fs.AddListing(std::move(listing));
     if (fuse_reply_open(req, fi) != 0) fs.ReleaseListing(fi->fh);
   });
 }
 
-// Replies to readdir(plus) with the entries of the listing opendir made, from index `offset`
-// on, as many as fit in `size` bytes. `add(buffer, space, entry, next)` adds one entry the
+FuseAdapter::Listing& ListingOf(fuse_req_t req, fuse_file_info* fi) {
+  FuseAdapter::Listing* listing = AdapterOf(req).ListingOf(fi->fh);
+  if (listing == nullptr) throw Error(ErrorKind::kInvalidInput, "readdir on a directory that is not open");
+  return *listing;
+}
+
+// Replies to readdir(plus) with the entries of `listing` from index `offset` on, as many as
+// fit in `size` bytes. `add(buffer, space, entry, next)` adds one entry the
 // fuse_add_direntry way: it returns the space the entry needs and writes it only if it fits.
 // False when the reply could not be sent (the request was interrupted).
 template <typename AddEntry>
-bool ReplyListing(fuse_req_t req, size_t size, off_t offset, fuse_file_info* fi, AddEntry add) {
-  const std::vector<DirEntry>* entries = AdapterOf(req).ListingOf(fi->fh);
-  if (entries == nullptr) throw Error(ErrorKind::kInvalidInput, "readdir on a directory that is not open");
+bool ReplyListing(fuse_req_t req, size_t size, off_t offset, const FuseAdapter::Listing& listing, AddEntry add) {
+  const std::vector<DirEntry>& entries = listing.entries;
   // Not zeroed: the kernel asks for up to 1 MiB per call, and the reply sends only what is filled.
   std::unique_ptr<char[]> buffer = std::make_unique_for_overwrite<char[]>(size);
   size_t used = 0;
-  for (size_t i = static_cast<size_t>(offset); i < entries->size(); ++i) {
-    size_t need = add(buffer.get() + used, size - used, (*entries)[i], static_cast<off_t>(i + 1));
+  for (size_t i = static_cast<size_t>(offset); i < entries.size(); ++i) {
+    size_t need = add(buffer.get() + used, size - used, entries[i], static_cast<off_t>(i + 1));
     if (need > size - used) break;
     used += need;
   }
@@ -234,7 +243,7 @@ struct stat ListedStat(const DirEntry& listed) {
 
 void ReadDir(fuse_req_t req, fuse_ino_t, size_t size, off_t offset, fuse_file_info* fi) {
   Serve(req, "readdir", [&] {
-    ReplyListing(req, size, offset, fi, [&](char* buffer, size_t space, const DirEntry& listed, off_t next) {
+    ReplyListing(req, size, offset, ListingOf(req, fi), [&](char* buffer, size_t space, const DirEntry& listed, off_t next) {
       struct stat st = ListedStat(listed);
       return fuse_add_direntry(req, buffer, space, listed.name.c_str(), &st, next);
     });
@@ -253,10 +262,12 @@ void ReadDirPlus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, fuse
     FuseAdapter& fs = AdapterOf(req);
     std::shared_ptr<Node> dir = fs.Get(ino);
     std::vector<uint64_t> remembered;
-    bool sent = ReplyListing(req, size, offset, fi, [&](char* buffer, size_t space, const DirEntry& listed, off_t next) {
+    FuseAdapter::Listing& listing = ListingOf(req, fi);
+    bool sent = ReplyListing(req, size, offset, listing, [&](char* buffer, size_t space, const DirEntry& listed, off_t next) {
       const char* name = listed.name.c_str();
       size_t need = fuse_add_direntry_plus(req, nullptr, 0, name, nullptr, 0);
       if (need > space) return need;
+      if (listing.read_ahead) listing.read_ahead->At(listing.entries, static_cast<size_t>(next - 1));
       fuse_entry_param entry;
       std::memset(&entry, 0, sizeof entry);
       entry.attr = ListedStat(listed);
@@ -452,22 +463,26 @@ void FuseAdapter::ReleaseOpenFile(uint64_t fh) {
   open_files_.erase(it);
 }
 
-uint64_t FuseAdapter::AddListing(std::vector<DirEntry> entries) {
+uint64_t FuseAdapter::AddListing(Listing listing) {
   std::lock_guard lock(mu_);
   uint64_t fh = next_handle_++;
-  listings_[fh] = std::move(entries);
+  listings_[fh] = std::move(listing);
   return fh;
 }
 
-const std::vector<DirEntry>* FuseAdapter::ListingOf(uint64_t fh) {
+FuseAdapter::Listing* FuseAdapter::ListingOf(uint64_t fh) {
   std::lock_guard lock(mu_);
   auto it = listings_.find(fh);
   return it == listings_.end() ? nullptr : &it->second;
 }
 
 void FuseAdapter::ReleaseListing(uint64_t fh) {
+  Listing listing;  // let go of outside the lock: its read-ahead unpins chunks
   std::lock_guard lock(mu_);
-  listings_.erase(fh);
+  auto it = listings_.find(fh);
+  if (it == listings_.end()) return;
+  listing = std::move(it->second);
+  listings_.erase(it);
 }
 
 }  // namespace cairn::fs

@@ -16,6 +16,7 @@
 #include <unordered_map>
 
 #include "core/util/log.h"
+#include "fs/listing_read_ahead.h"
 #include "fs/node.h"
 
 namespace cairn::fs {
@@ -53,8 +54,15 @@ class FuseAdapter {
   uint64_t AddOpenFile(std::unique_ptr<OpenFile> file);
   OpenFile* OpenFileOf(uint64_t fh);
   void ReleaseOpenFile(uint64_t fh);
-  uint64_t AddListing(std::vector<DirEntry> entries);
-  const std::vector<DirEntry>* ListingOf(uint64_t fh);
+  // A directory opened by opendir: its entries, and the read-ahead of readdirplus when the
+  // directory has a ListingReader.
+  struct Listing {
+    std::vector<DirEntry> entries;
+    std::unique_ptr<ListingReadAhead> read_ahead;
+  };
+  uint64_t AddListing(Listing listing);
+  // Null for an unknown handle. The listing stays until ReleaseListing(fh).
+  Listing* ListingOf(uint64_t fh);
   void ReleaseListing(uint64_t fh);
 
  private:
@@ -67,7 +75,7 @@ class FuseAdapter {
   std::mutex mu_;
   std::unordered_map<uint64_t, Known> nodes_;                            // guarded by mu_
   std::unordered_map<uint64_t, std::unique_ptr<OpenFile>> open_files_;  // guarded by mu_
-  std::unordered_map<uint64_t, std::vector<DirEntry>> listings_;        // guarded by mu_
+  std::unordered_map<uint64_t, Listing> listings_;                      // guarded by mu_
   uint64_t next_handle_ = 1;                                             // guarded by mu_
   RecentMessages logged_failures_;
 };

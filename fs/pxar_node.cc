@@ -133,7 +133,11 @@ std::shared_ptr<Node> PxarNode::Lookup(std::string_view name) {
 
 DirEntry PxarNode::EntryOf(const pxar::Entry& e) const {
   std::string path = NodePath(archive_path(), ChildPath(e.name), e);
-  return DirEntry{e.name, InodeOf(path), TypeOf(e.kind), static_cast<uint32_t>(e.meta.stat.mode)};
+  return DirEntry{e.name, InodeOf(path), TypeOf(e.kind), static_cast<uint32_t>(e.meta.stat.mode), e.entry_start};
+}
+
+const IndexReader* PxarNode::ListingReader() const {
+  return kind_ == pxar::EntryKind::kDirectory ? &archive_->metadata() : nullptr;
 }
 
 std::vector<DirEntry> PxarNode::List() {
@@ -163,11 +167,12 @@ std::optional<std::vector<DirEntry>> PxarNode::ListFromCatalog() const {
         std::optional<pxar::Entry> e = archive_->accessor().Lookup(dir, c.name);
         if (!e) return std::nullopt;
         out.push_back(EntryOf(*e));
+        out.back().position = c.entry_start;  // not its target's: keeps the listing in order
         continue;
       }
       const uint32_t mode = FileTypeOf(c.type);
       std::string path = NodePath(archive_path(), ChildPath(c.name), S_ISDIR(mode), c.entry_start);
-      out.push_back(DirEntry{c.name, InodeOf(path), TypeOfMode(mode), mode});
+      out.push_back(DirEntry{c.name, InodeOf(path), TypeOfMode(mode), mode, c.entry_start});
     }
     return out;
   } catch (const Error&) {

@@ -60,13 +60,16 @@ class IndexReader : public BlockSource, private ReadAhead::Chunks {
   virtual size_t ChunkIndexAt(uint64_t offset) const = 0;
   // True when chunk i is known to be all zeros without reading it.
   bool IsZeroChunk(size_t i) const override = 0;
+  // Read-ahead the caller steers (it knows what it will read next): asks the cache to fetch
+  // chunk i at read-ahead priority (ChunkCache::Prefetch). The result pins the chunk while
+  // kept; it is empty when the cache refused.
+  PendingChunk PrefetchChunk(size_t i) const override;
 
  protected:
   // `cache` must outlive the reader; see ChunkSource for `source`.
   IndexReader(ChunkCache& cache, ChunkSource source, std::string description, const ReadOptions& options);
 
  private:
-  PendingChunk PrefetchChunk(size_t i) const override;
   ChunkKey KeyOf(size_t i) const { return {chunk_digest(i), static_cast<size_t>(chunk_length(i))}; }
   // Waits for chunk i; retries once on demand when `pending` was a read-ahead. Adds the
   // archive, offset and digest to errors.
