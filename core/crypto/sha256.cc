@@ -3,13 +3,30 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <memory>
 #include <new>
 
 namespace cairn {
 
+namespace {
+
+struct MdCtxFree {
+  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
+};
+
+}  // namespace
+
 Digest Sha256(ByteView data) {
+  // The algorithm fetched once and a context per thread: EVP_Digest fetches and allocates
+  // both on every call, which costs more than hashing a short string (a mount hashes a path
+  // for the inode number of every entry it lists).
+  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  thread_local const std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
+  if (md == nullptr || ctx == nullptr) throw std::bad_alloc();
   Digest out;
-  EVP_Digest(data.data(), data.size(), out.data(), nullptr, EVP_sha256(), nullptr);
+  EVP_DigestInit_ex2(ctx.get(), md, nullptr);
+  EVP_DigestUpdate(ctx.get(), data.data(), data.size());
+  EVP_DigestFinal_ex(ctx.get(), out.data(), nullptr);
   return out;
 }
 
