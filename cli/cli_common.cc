@@ -77,7 +77,7 @@ Datastore OpenDatastore(const std::string& spec) {
 
 void AddCacheOptions(CLI::App* cmd, CacheOptions& options) {
   cmd->add_option("--cache-size", options.cache_size, "memory budget, e.g. 256M, 2G: decoded chunks get what the rest of the process leaves (at least a quarter)")->capture_default_str();
-  cmd->add_option("--readahead", options.readahead, "chunks fetched ahead of a sequential reader (0: none)")
+  cmd->add_option("--readahead", options.readahead, "chunks fetched ahead of a sequential reader, and of a mount listing a file archive's directory (0: none)")
       ->capture_default_str();
 }
 
