@@ -116,8 +116,9 @@ void CheckBlobCrc(const BlobView& view) {
 
 namespace {
 
-// Decrypts and decompresses a parsed blob without looking at its CRC.
-Bytes DecodePayload(const BlobView& view, const CryptConfig* crypt, size_t max_size) {
+// Decrypts and decompresses a parsed blob without looking at its CRC, into `buffer` (see
+// DecodeChunk) when it is not encrypted.
+Bytes DecodePayload(const BlobView& view, const CryptConfig* crypt, size_t max_size, Bytes buffer = {}) {
   ByteView payload = view.payload;
   Bytes decrypted;
   if (view.encrypted()) {
@@ -127,7 +128,7 @@ Bytes DecodePayload(const BlobView& view, const CryptConfig* crypt, size_t max_s
     }
     payload = decrypted;
   }
-  Bytes out;
+  Bytes out = std::move(buffer);
   if (view.compressed()) {
     ZstdDecompress(payload, max_size, out);
   } else {
@@ -141,8 +142,9 @@ Bytes DecodePayload(const BlobView& view, const CryptConfig* crypt, size_t max_s
   return out;
 }
 
-Bytes DecodeVerifiedChunk(const BlobView& view, const Digest& digest, size_t expected_size, const CryptConfig* crypt) {
-  Bytes plain = DecodePayload(view, crypt, expected_size);
+Bytes DecodeVerifiedChunk(const BlobView& view, const Digest& digest, size_t expected_size, const CryptConfig* crypt,
+                          Bytes buffer) {
+  Bytes plain = DecodePayload(view, crypt, expected_size, std::move(buffer));
   if (plain.size() != expected_size) {
     throw Error(ErrorKind::kCorrupt, "chunk decodes to " + std::to_string(plain.size()) + " bytes, index says " +
                                          std::to_string(expected_size));
@@ -165,10 +167,10 @@ Digest ChunkDigestOf(ByteView plain, const CryptConfig* crypt) {
   return crypt != nullptr ? crypt->KeyedDigest(plain) : Sha256(plain);
 }
 
-Bytes DecodeChunk(ByteView raw, const Digest& digest, size_t expected_size, const CryptConfig* crypt) {
+Bytes DecodeChunk(ByteView raw, const Digest& digest, size_t expected_size, const CryptConfig* crypt, Bytes buffer) {
   BlobView view = ParseBlob(raw);
   try {
-    return DecodeVerifiedChunk(view, digest, expected_size, crypt);
+    return DecodeVerifiedChunk(view, digest, expected_size, crypt, std::move(buffer));
   } catch (const Error& e) {
     if (e.kind() == ErrorKind::kCrypto && crypt == nullptr) throw;
     CheckBlobCrc(view);  // a damaged file is the likelier cause: say so
@@ -176,11 +178,12 @@ Bytes DecodeChunk(ByteView raw, const Digest& digest, size_t expected_size, cons
   }
 }
 
-Bytes DecodeChunk(Bytes&& raw, const Digest& digest, size_t expected_size, const CryptConfig* crypt) {
+Bytes DecodeChunk(Bytes&& raw, const Digest& digest, size_t expected_size, const CryptConfig* crypt, Bytes buffer) {
   BlobView view = ParseBlob(raw);
   if (view.kind != BlobKind::kPlain || view.payload.size() != expected_size ||
       ChunkDigestOf(view.payload, crypt) != digest) {
-    return DecodeChunk(ByteView(raw), digest, expected_size, crypt);  // decodes, or says what is wrong
+    // Decodes, or says what is wrong.
+    return DecodeChunk(ByteView(raw), digest, expected_size, crypt, std::move(buffer));
   }
   raw.erase(raw.begin(), raw.begin() + kBlobHeaderSize);
   return std::move(raw);

@@ -111,6 +111,24 @@ TEST(BlobTest, RoundTripAllModes) {
   EXPECT_TRUE(ParseBlob(EncodeBlob(big, &crypt, true)).compressed());
 }
 
+TEST(BlobTest, ChunksDecodeIntoARecycledBufferWhateverItHeld) {
+  Bytes big(1 << 20);
+  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<uint8_t>((i * 7) >> 5);
+  Bytes random(4096);
+  RandomBytes(random);
+  for (const Bytes* plain : std::initializer_list<const Bytes*>{&big, &random, &kHello}) {
+    for (bool compress : {false, true}) {
+      Bytes raw = EncodeBlob(*plain, nullptr, compress);
+      Digest d = ChunkDigestOf(*plain, nullptr);
+      for (size_t held : {size_t{0}, size_t{5}, plain->size(), plain->size() + 1, size_t{3} << 20}) {
+        Bytes buffer(held, 0xee);  // a freed chunk's bytes: none of them may show
+        EXPECT_EQ(DecodeChunk(raw, d, plain->size(), nullptr, buffer), *plain) << held;
+        EXPECT_EQ(DecodeChunk(Bytes(raw), d, plain->size(), nullptr, std::move(buffer)), *plain) << held;
+      }
+    }
+  }
+}
+
 TEST(BlobTest, IncompressibleDataStaysUncompressed) {
   Bytes random(4096);
   RandomBytes(random);
