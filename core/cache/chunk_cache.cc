@@ -68,10 +68,11 @@ using internal::ChunkPin;
 //    sequential image reads.
 //  - Returning every buffer to the kernel (a fixed mmap threshold) would bound memory
 //    exactly, but page-faulting every buffer back in cost 60% more CPU time per chunk.
-//    Trimming does that too, for whatever it returns. So the last kRecycled decoded-chunk
-//    buffers freed are kept out of the heap and decoded into again: with the cache full,
-//    every decode evicts a chunk, and decoding needs no fresh memory at all (a `find`
-//    through a 100,000-file archive at the 256 MiB budget took 15-20% less CPU time).
+//    Trimming does that too, for whatever it returns. So the last kRecycled buffers of
+//    freed chunks are kept out of the heap and decoded into again, and the last kRecycled
+//    fetch buffers whose chunk was decoded are fetched into again: with the cache full,
+//    every decode evicts a chunk, and neither needs fresh memory (a `find` through a
+//    100,000-file archive at the 256 MiB budget took 7% less CPU time for decoded chunks).
 // Measured on the benchmark image (BENCHMARKS.md): readahead 16 went from 310 to 285 MiB
 // peak RSS at a 256 MiB budget, for about 3% throughput.
 struct ChunkCache::Accounting {
@@ -86,33 +87,41 @@ struct ChunkCache::Accounting {
   std::atomic<uint64_t> decoded{0};      // decoded bytes alive now (live without reservations)
   std::atomic<uint64_t> decoded_sum{0};  // decoded bytes made so far
   std::atomic<uint64_t> encoded{0};      // fetched bytes waiting for or in their decode
-  std::mutex recycled_mu;
-  std::vector<Bytes> recycled;  // guarded by recycled_mu: buffers of freed chunks, at most kRecycled
 
-  // A buffer of a freed chunk with room for `size` bytes (and the byte a decode writes past
-  // them to notice overlong data), or an empty one.
-  Bytes TakeBuffer(size_t size) {
-    std::lock_guard lock(recycled_mu);
-    for (Bytes& buffer : recycled) {
-      if (buffer.capacity() > size) {
-        std::swap(buffer, recycled.back());
-        Bytes taken = std::move(recycled.back());
-        recycled.pop_back();
-        return taken;
+  // Buffers kept for reuse, at most kRecycled.
+  class Recycled {
+   public:
+    // A kept buffer with room for more than `size` bytes, or an empty one.
+    Bytes Take(size_t size) {
+      std::lock_guard lock(mu_);
+      for (Bytes& buffer : buffers_) {
+        if (buffer.capacity() > size) {
+          std::swap(buffer, buffers_.back());
+          Bytes taken = std::move(buffers_.back());
+          buffers_.pop_back();
+          return taken;
+        }
       }
+      return {};
     }
-    return {};
-  }
-  // Keeps the buffer of a freed chunk for TakeBuffer, or frees it when kRecycled are kept.
-  void Recycle(Bytes&& buffer) {
-    std::unique_lock lock(recycled_mu);
-    if (recycled.size() < kRecycled) {
-      recycled.push_back(std::move(buffer));
-      return;
+    // Keeps `buffer`, or frees it when kRecycled are kept.
+    void Keep(Bytes&& buffer) {
+      if (buffer.capacity() == 0) return;
+      std::unique_lock lock(mu_);
+      if (buffers_.size() < kRecycled) {
+        buffers_.push_back(std::move(buffer));
+        return;
+      }
+      lock.unlock();
+      Bytes().swap(buffer);
     }
-    lock.unlock();
-    Bytes().swap(buffer);
-  }
+
+   private:
+    std::mutex mu_;
+    std::vector<Bytes> buffers_;  // guarded by mu_
+  };
+  Recycled decoded_buffers;  // of freed chunks (a decode writes one byte past the chunk's size)
+  Recycled fetch_buffers;    // of fetched chunks, once decoded
 
   void Add(uint64_t n) {
     uint64_t now = live.fetch_add(n) + n;
@@ -155,7 +164,7 @@ struct ReleaseChunk {
   uint64_t size;
   void operator()(const Bytes* bytes) const {
     // Created non-const by the decode (RunDecode), so its buffer may be taken back.
-    accounting->Recycle(std::move(*const_cast<Bytes*>(bytes)));
+    accounting->decoded_buffers.Keep(std::move(*const_cast<Bytes*>(bytes)));
     delete bytes;
     accounting->Freed(size);
   }
@@ -393,7 +402,7 @@ void ChunkCache::RunFetch() {
   }
   Bytes encoded;
   try {
-    encoded = entry->source.store->Fetch(entry->key.digest);
+    encoded = entry->source.store->FetchInto(entry->key.digest, accounting_->fetch_buffers.Take(0));
   } catch (const std::exception& e) {
     Complete(entry, nullptr, AsError(e));
     return;
@@ -427,8 +436,9 @@ void ChunkCache::RunDecode() {
   std::optional<Error> error;
   try {
     Bytes plain = DecodeChunk(std::move(encoded), entry->key.digest, entry->key.size, entry->source.crypt,
-                              accounting_->TakeBuffer(entry->key.size));
-    Bytes().swap(encoded);  // free the encoded copy (if it was not the result) before publishing
+                              accounting_->decoded_buffers.Take(entry->key.size));
+    // The encoded copy (when it did not become the result) is let go of before publishing.
+    accounting_->fetch_buffers.Keep(std::move(encoded));
     data = ChunkHandle(new Bytes(std::move(plain)), ReleaseChunk<Accounting>{accounting_, entry->key.size});
   } catch (const std::exception& e) {
     error = AsError(e);

@@ -21,11 +21,11 @@ std::filesystem::path LocalChunkStore::ChunkPath(const Digest& digest) const {
 
 std::string LocalChunkStore::Describe(const Digest& digest) const { return ChunkPath(digest).string(); }
 
-Bytes LocalChunkStore::Fetch(const Digest& digest) const {
+Bytes LocalChunkStore::FetchInto(const Digest& digest, Bytes buffer) const {
   std::filesystem::path path = ChunkPath(digest);
   Bytes data;
   try {
-    data = ReadWholeFile(path, kMaxEncodedChunkSize);
+    data = ReadWholeFile(path, kMaxEncodedChunkSize, std::move(buffer));
   } catch (const Error& e) {
     if (e.kind() == ErrorKind::kNotFound) {
       // A reader holds its snapshot's lock, so PBS cannot prune it meanwhile; a missing chunk
@@ -47,9 +47,9 @@ Bytes LocalChunkStore::Fetch(const Digest& digest) const {
 DelayedChunkStore::DelayedChunkStore(std::shared_ptr<const ChunkStore> inner, std::chrono::microseconds delay)
     : inner_(std::move(inner)), delay_(delay) {}
 
-Bytes DelayedChunkStore::Fetch(const Digest& digest) const {
+Bytes DelayedChunkStore::FetchInto(const Digest& digest, Bytes buffer) const {
   std::this_thread::sleep_for(delay_);
-  return inner_->Fetch(digest);
+  return inner_->FetchInto(digest, std::move(buffer));
 }
 
 }  // namespace cairn

@@ -18,7 +18,10 @@ class ChunkStore {
   // Returns the encoded chunk (a DataBlob file's bytes). Thread-safe. Throws Error:
   // kNotFound when the chunk is absent (e.g. garbage-collected after a prune, or only a
   // zero-length S3 cache marker is present locally), kIo when reading fails.
-  virtual Bytes Fetch(const Digest& digest) const = 0;
+  Bytes Fetch(const Digest& digest) const { return FetchInto(digest, {}); }
+  // The same, read into `buffer` when it can be (a recycled buffer, whatever it holds: see
+  // ReadWholeFile).
+  virtual Bytes FetchInto(const Digest& digest, Bytes buffer) const = 0;
 
   // A human-readable location of the chunk for error messages (a file path).
   virtual std::string Describe(const Digest& digest) const = 0;
@@ -30,7 +33,7 @@ class LocalChunkStore : public ChunkStore {
  public:
   explicit LocalChunkStore(std::filesystem::path datastore_root);
 
-  Bytes Fetch(const Digest& digest) const override;
+  Bytes FetchInto(const Digest& digest, Bytes buffer) const override;
   std::string Describe(const Digest& digest) const override;
   std::filesystem::path ChunkPath(const Digest& digest) const;
 
@@ -44,7 +47,7 @@ class DelayedChunkStore : public ChunkStore {
  public:
   DelayedChunkStore(std::shared_ptr<const ChunkStore> inner, std::chrono::microseconds delay);
 
-  Bytes Fetch(const Digest& digest) const override;
+  Bytes FetchInto(const Digest& digest, Bytes buffer) const override;
   std::string Describe(const Digest& digest) const override { return inner_->Describe(digest); }
 
  private:

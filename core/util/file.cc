@@ -121,11 +121,12 @@ void PwriteFull(int fd, ByteView data, uint64_t offset, const std::filesystem::p
   }
 }
 
-Bytes ReadWholeFile(const std::filesystem::path& path, size_t max_size) {
-  return ReadWholeFileAt(AT_FDCWD, {}, path.c_str(), max_size);
+Bytes ReadWholeFile(const std::filesystem::path& path, size_t max_size, Bytes buffer) {
+  return ReadWholeFileAt(AT_FDCWD, {}, path.c_str(), max_size, std::move(buffer));
 }
 
-Bytes ReadWholeFileAt(int dir, const std::filesystem::path& dir_path, const char* relative, size_t max_size) {
+Bytes ReadWholeFileAt(int dir, const std::filesystem::path& dir_path, const char* relative, size_t max_size,
+                      Bytes buffer) {
   UniqueFd fd = OpenForReadingAt(dir, dir_path, relative);
   struct stat st;
   if (::fstat(fd.get(), &st) != 0) {
@@ -137,9 +138,11 @@ Bytes ReadWholeFileAt(int dir, const std::filesystem::path& dir_path, const char
     throw Error(ErrorKind::kInvalidInput, path.string() + " is " + std::to_string(st.st_size) +
                                               " bytes, more than the limit of " + std::to_string(max_size));
   }
-  Bytes data(static_cast<size_t>(st.st_size));
-  data.resize(PreadFull(fd.get(), data, 0, path));
-  return data;
+  const size_t size = static_cast<size_t>(st.st_size);
+  if (buffer.capacity() < size) Bytes().swap(buffer);  // growing would copy what it holds
+  buffer.resize(size);
+  buffer.resize(PreadFull(fd.get(), buffer, 0, path));
+  return buffer;
 }
 
 void WriteFull(int fd, ByteView data, const std::filesystem::path& path) {

@@ -52,9 +52,11 @@ std::vector<std::string> ListSubdirectories(const UniqueFd& dir, const std::file
 bool ExistsAt(int dir, const char* relative);
 
 // Reads a whole file. Throws Error (kNotFound when absent, kInvalidInput when larger than
-// max_size, kIo otherwise).
-Bytes ReadWholeFile(const std::filesystem::path& path, size_t max_size);
-Bytes ReadWholeFileAt(int dir, const std::filesystem::path& dir_path, const char* relative, size_t max_size);
+// max_size, kIo otherwise). `buffer`: memory to read into, whatever it holds (a recycled
+// buffer, which unlike fresh memory is neither zeroed nor page-faulted in again).
+Bytes ReadWholeFile(const std::filesystem::path& path, size_t max_size, Bytes buffer = {});
+Bytes ReadWholeFileAt(int dir, const std::filesystem::path& dir_path, const char* relative, size_t max_size,
+                      Bytes buffer = {});
 
 // Reads exactly out.size() bytes at `offset`, or fewer at end of file; returns the count.
 size_t PreadFull(int fd, std::span<uint8_t> out, uint64_t offset, const std::filesystem::path& path);

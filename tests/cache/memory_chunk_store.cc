@@ -42,7 +42,7 @@ void MemoryChunkStore::Release() {
   released_.notify_all();
 }
 
-Bytes MemoryChunkStore::Fetch(const Digest& digest) const {
+Bytes MemoryChunkStore::FetchInto(const Digest& digest, Bytes) const {
   std::unique_lock lock(mu_);
   ++fetch_counts_[digest];
   fetch_order_.push_back(digest);
