@@ -208,7 +208,8 @@ void OpenDir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   });
 }
 
-FuseAdapter::Listing& ListingOf(fuse_req_t req, fuse_file_info* fi) {
+// The listing opendir made for `fi`.
+FuseAdapter::Listing& OpenListing(fuse_req_t req, fuse_file_info* fi) {
   FuseAdapter::Listing* listing = AdapterOf(req).ListingOf(fi->fh);
   if (listing == nullptr) throw Error(ErrorKind::kInvalidInput, "readdir on a directory that is not open");
   return *listing;
@@ -243,7 +244,7 @@ struct stat ListedStat(const DirEntry& listed) {
 
 void ReadDir(fuse_req_t req, fuse_ino_t, size_t size, off_t offset, fuse_file_info* fi) {
   Serve(req, "readdir", [&] {
-    ReplyListing(req, size, offset, ListingOf(req, fi), [&](char* buffer, size_t space, const DirEntry& listed, off_t next) {
+    ReplyListing(req, size, offset, OpenListing(req, fi), [&](char* buffer, size_t space, const DirEntry& listed, off_t next) {
       struct stat st = ListedStat(listed);
       return fuse_add_direntry(req, buffer, space, listed.name.c_str(), &st, next);
     });
@@ -262,7 +263,7 @@ void ReadDirPlus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, fuse
     FuseAdapter& fs = AdapterOf(req);
     std::shared_ptr<Node> dir = fs.Get(ino);
     std::vector<uint64_t> remembered;
-    FuseAdapter::Listing& listing = ListingOf(req, fi);
+    FuseAdapter::Listing& listing = OpenListing(req, fi);
     bool sent = ReplyListing(req, size, offset, listing, [&](char* buffer, size_t space, const DirEntry& listed, off_t next) {
       const char* name = listed.name.c_str();
       size_t need = fuse_add_direntry_plus(req, nullptr, 0, name, nullptr, 0);

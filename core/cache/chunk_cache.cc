@@ -435,10 +435,13 @@ void ChunkCache::RunDecode() {
   ChunkHandle data;
   std::optional<Error> error;
   try {
-    Bytes plain = DecodeChunk(std::move(encoded), entry->key.digest, entry->key.size, entry->source.crypt,
-                              accounting_->decoded_buffers.Take(entry->key.size));
-    // The encoded copy (when it did not become the result) is let go of before publishing.
+    Bytes recycled = accounting_->decoded_buffers.Take(entry->key.size);
+    Bytes plain =
+        DecodeChunk(std::move(encoded), entry->key.digest, entry->key.size, entry->source.crypt, &recycled);
+    // Let go of before publishing: the encoded copy when it did not become the result, the
+    // recycled buffer when the result did not need it.
     accounting_->fetch_buffers.Keep(std::move(encoded));
+    accounting_->decoded_buffers.Keep(std::move(recycled));
     data = ChunkHandle(new Bytes(std::move(plain)), ReleaseChunk<Accounting>{accounting_, entry->key.size});
   } catch (const std::exception& e) {
     error = AsError(e);

@@ -116,9 +116,9 @@ void CheckBlobCrc(const BlobView& view) {
 
 namespace {
 
-// Decrypts and decompresses a parsed blob without looking at its CRC, into `buffer` (see
-// DecodeChunk) when it is not encrypted.
-Bytes DecodePayload(const BlobView& view, const CryptConfig* crypt, size_t max_size, Bytes buffer = {}) {
+// Decrypts and decompresses a parsed blob without looking at its CRC, into *recycled (see
+// DecodeChunk) when given and the result is not the decrypted data itself.
+Bytes DecodePayload(const BlobView& view, const CryptConfig* crypt, size_t max_size, Bytes* recycled = nullptr) {
   ByteView payload = view.payload;
   Bytes decrypted;
   if (view.encrypted()) {
@@ -128,7 +128,8 @@ Bytes DecodePayload(const BlobView& view, const CryptConfig* crypt, size_t max_s
     }
     payload = decrypted;
   }
-  Bytes out = std::move(buffer);
+  Bytes out;
+  if (recycled != nullptr) out.swap(*recycled);
   if (view.compressed()) {
     ZstdDecompress(payload, max_size, out);
   } else {
@@ -143,8 +144,8 @@ Bytes DecodePayload(const BlobView& view, const CryptConfig* crypt, size_t max_s
 }
 
 Bytes DecodeVerifiedChunk(const BlobView& view, const Digest& digest, size_t expected_size, const CryptConfig* crypt,
-                          Bytes buffer) {
-  Bytes plain = DecodePayload(view, crypt, expected_size, std::move(buffer));
+                          Bytes* recycled) {
+  Bytes plain = DecodePayload(view, crypt, expected_size, recycled);
   if (plain.size() != expected_size) {
     throw Error(ErrorKind::kCorrupt, "chunk decodes to " + std::to_string(plain.size()) + " bytes, index says " +
                                          std::to_string(expected_size));
@@ -167,10 +168,11 @@ Digest ChunkDigestOf(ByteView plain, const CryptConfig* crypt) {
   return crypt != nullptr ? crypt->KeyedDigest(plain) : Sha256(plain);
 }
 
-Bytes DecodeChunk(ByteView raw, const Digest& digest, size_t expected_size, const CryptConfig* crypt, Bytes buffer) {
+Bytes DecodeChunk(ByteView raw, const Digest& digest, size_t expected_size, const CryptConfig* crypt,
+                  Bytes* recycled) {
   BlobView view = ParseBlob(raw);
   try {
-    return DecodeVerifiedChunk(view, digest, expected_size, crypt, std::move(buffer));
+    return DecodeVerifiedChunk(view, digest, expected_size, crypt, recycled);
   } catch (const Error& e) {
     if (e.kind() == ErrorKind::kCrypto && crypt == nullptr) throw;
     CheckBlobCrc(view);  // a damaged file is the likelier cause: say so
@@ -178,12 +180,13 @@ Bytes DecodeChunk(ByteView raw, const Digest& digest, size_t expected_size, cons
   }
 }
 
-Bytes DecodeChunk(Bytes&& raw, const Digest& digest, size_t expected_size, const CryptConfig* crypt, Bytes buffer) {
+Bytes DecodeChunk(Bytes&& raw, const Digest& digest, size_t expected_size, const CryptConfig* crypt,
+                  Bytes* recycled) {
   BlobView view = ParseBlob(raw);
   if (view.kind != BlobKind::kPlain || view.payload.size() != expected_size ||
       ChunkDigestOf(view.payload, crypt) != digest) {
     // Decodes, or says what is wrong.
-    return DecodeChunk(ByteView(raw), digest, expected_size, crypt, std::move(buffer));
+    return DecodeChunk(ByteView(raw), digest, expected_size, crypt, recycled);
   }
   raw.erase(raw.begin(), raw.begin() + kBlobHeaderSize);
   return std::move(raw);

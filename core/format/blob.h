@@ -52,14 +52,15 @@ Bytes DecodeBlob(ByteView raw, const CryptConfig* crypt, size_t max_size = kMaxB
 // The CRC is checked only when decoding fails, to report a damaged file as a CRC mismatch:
 // the digest (and the GCM tag, when encrypted) already proves every byte, and skipping
 // the CRC saves a pass over every chunk read.
-// `buffer`: memory to decode into, whatever it holds (a recycled chunk buffer): a fresh one
-// would be zeroed and page-faulted in, which costs as much as decompressing into it.
+// `recycled`, when given: memory to decode into, whatever it holds (a freed chunk's buffer),
+// since a fresh buffer is zeroed and page-faulted in, which costs as much as decompressing
+// into it. The result takes it (leaving it empty) unless it needs no memory of its own.
 Bytes DecodeChunk(ByteView raw, const Digest& digest, size_t expected_size, const CryptConfig* crypt,
-                  Bytes buffer = {});
+                  Bytes* recycled = nullptr);
 // The same, taking the encoded bytes: an uncompressed, unencrypted chunk is checked where it
 // lies and becomes the result with its header cut off, instead of a copy in a fresh buffer.
 Bytes DecodeChunk(Bytes&& raw, const Digest& digest, size_t expected_size, const CryptConfig* crypt,
-                  Bytes buffer = {});
+                  Bytes* recycled = nullptr);
 
 // The digest a chunk of this plaintext has: SHA-256, or the keyed digest with a key.
 Digest ChunkDigestOf(ByteView plain, const CryptConfig* crypt);

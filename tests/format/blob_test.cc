@@ -122,8 +122,12 @@ TEST(BlobTest, ChunksDecodeIntoARecycledBufferWhateverItHeld) {
       Digest d = ChunkDigestOf(*plain, nullptr);
       for (size_t held : {size_t{0}, size_t{5}, plain->size(), plain->size() + 1, size_t{3} << 20}) {
         Bytes buffer(held, 0xee);  // a freed chunk's bytes: none of them may show
-        EXPECT_EQ(DecodeChunk(raw, d, plain->size(), nullptr, buffer), *plain) << held;
-        EXPECT_EQ(DecodeChunk(Bytes(raw), d, plain->size(), nullptr, std::move(buffer)), *plain) << held;
+        EXPECT_EQ(DecodeChunk(raw, d, plain->size(), nullptr, &buffer), *plain) << held;
+        EXPECT_TRUE(buffer.empty());  // taken by the result
+        buffer.assign(held, 0xee);
+        EXPECT_EQ(DecodeChunk(Bytes(raw), d, plain->size(), nullptr, &buffer), *plain) << held;
+        // A chunk stored plain becomes its result where it was read: the buffer is left.
+        EXPECT_EQ(buffer.size(), ParseBlob(raw).kind == BlobKind::kPlain ? held : 0) << held;
       }
     }
   }
