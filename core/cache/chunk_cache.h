@@ -15,7 +15,9 @@
 // cannot flush the chunks random readers keep coming back to. Chunks that someone holds
 // (a PendingChunk or a ChunkHandle) are pinned: evicting them would free nothing. With
 // ChunkCacheOptions::bound_process, the budget covers the whole process, and chunks get
-// what the rest of it leaves (limit()).
+// what the rest of it leaves (limit()). Beyond the budget, the buffers of the last 4 freed
+// chunks and of the last 4 decoded fetches are kept to be read and decoded into again
+// (chunk_cache.cc); with bound_process they count as the rest of the process.
 #pragma once
 
 #include <atomic>
