@@ -1,5 +1,7 @@
 #include "fs/listing_read_ahead.h"
 
+#include <algorithm>
+
 namespace cairn::fs {
 
 void ListingReadAhead::At(std::span<const DirEntry> entries, size_t index) {
