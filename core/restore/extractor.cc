@@ -92,11 +92,9 @@ class Extractor {
     root_fd_ = root.fd.get();
     if (start.kind == pxar::EntryKind::kDirectory) {
       Walk(root, includes_.size() == 0);
-      ApplyDeferredChattr();
       Guard(".", [&] { ApplyMetadata(root.fd.get(), -1, "", ".", start); });
     } else {
       Guard(start.name, [&] { RestoreEntry(root, start, start.name, true); });
-      ApplyDeferredChattr();
     }
     return stats_;
   }
@@ -241,13 +239,43 @@ class Extractor {
     std::string base(slash == std::string_view::npos ? path : path.substr(slash + 1));
     UniqueFd parent_fd(OpenBeneath(root_fd_, parent, O_PATH | O_DIRECTORY));
     if (!parent_fd) return false;
-    while (::linkat(parent_fd.get(), base.c_str(), dirfd, e.name.c_str(), 0) != 0) {
+    while (!Link(parent_fd.get(), base, dirfd, e.name, rel)) {
       if (errno == ENOENT) return false;
       if (errno != EEXIST) Fail(rel, "cannot create hardlink", errno);
       Replace(dirfd, e.name, rel);
     }
     Count(0);
     return true;
+  }
+
+  // linkat; a file whose immutable or append-only flag forbids new names (set when its
+  // first name was restored) loses that flag for the moment. Sets errno when it fails.
+  bool Link(int from_dir, const std::string& from, int dirfd, const std::string& name, const std::string& rel) {
+    if (::linkat(from_dir, from.c_str(), dirfd, name.c_str(), 0) == 0) return true;
+    if (errno != EPERM) return false;
+    struct stat st {};
+    if (::fstatat(from_dir, from.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) {
+      errno = EPERM;
+      return false;
+    }
+    UniqueFd target(::openat(from_dir, from.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+    int attr = 0;
+    if (!target || ::ioctl(target.get(), FS_IOC_GETFLAGS, &attr) != 0 || (attr & kNoLinkFlags) == 0) {
+      errno = EPERM;
+      return false;
+    }
+    int cleared = attr & ~static_cast<int>(kNoLinkFlags);
+    if (::ioctl(target.get(), FS_IOC_SETFLAGS, &cleared) != 0) {
+      errno = EPERM;
+      return false;
+    }
+    const bool linked = ::linkat(from_dir, from.c_str(), dirfd, name.c_str(), 0) == 0;
+    const int err = errno;
+    if (::ioctl(target.get(), FS_IOC_SETFLAGS, &attr) != 0) {
+      Notice(rel + ": cannot set the chattr flags of its file again: " + std::strerror(errno));
+    }
+    errno = err;
+    return linked;
   }
 
   void WriteFile(int dirfd, const pxar::Entry& e, const std::string& rel) {
@@ -351,24 +379,8 @@ class Extractor {
     if (r != 0) throw SystemError("cannot set the mtime", errno);
     if (fd >= 0) {
       ApplyProjectId(fd, rel, m);
-      if (e.kind == pxar::EntryKind::kFile && (pxar::ChattrFromFlags(m.stat.flags) & kNoLinkFlags) != 0) {
-        deferred_chattr_.emplace_back(rel, m.stat.flags);
-      } else {
-        ApplyChattr(fd, rel, m.stat.flags);
-      }
+      ApplyChattr(fd, rel, m.stat.flags);
     }
-  }
-
-  // Sets the flags ApplyMetadata put off, now that every name of the restore exists.
-  void ApplyDeferredChattr() {
-    for (const auto& [rel, flags] : deferred_chattr_) {
-      Guard(rel, [&] {
-        UniqueFd fd(OpenBeneath(root_fd_, rel, O_RDONLY | O_NOFOLLOW));
-        if (!fd) Fail(rel, "cannot open to set its chattr flags", errno);
-        ApplyChattr(fd.get(), rel, flags);
-      });
-    }
-    deferred_chattr_.clear();
   }
 
   const pxar::Accessor& accessor_;
@@ -377,10 +389,6 @@ class Extractor {
   const RestoreCallbacks& callbacks_;
   ExcludeList includes_, excludes_;
   int root_fd_ = -1;  // the target directory
-  // Files restored with immutable or append-only flags still to set, as (path below the
-  // target, stored flags): no new name can be linked to such a file, and a hardlink to it
-  // may come later in the archive.
-  std::vector<std::pair<std::string, uint64_t>> deferred_chattr_;
   Bytes buffer_;
   RestoreStats stats_;
 };

@@ -5,7 +5,8 @@
 // out of the target; hardlinks to paths outside the archive) are refused with a message
 // while the rest of the restore goes on. chattr flags and the quota project id are restored
 // on directories and regular files (as PBS does), the flags last: immutable and append-only
-// forbid everything after them.
+// forbid everything after them. A later hardlink to such a file clears its flag while the
+// name is linked, so nothing is put off to the end of the restore (memory stays bounded).
 #pragma once
 
 #include <cstdint>

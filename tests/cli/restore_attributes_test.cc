@@ -100,7 +100,7 @@ TEST_F(RestoreAttributesTest, ChattrFlagsAndProjectIdsRoundTrip) {
 
 TEST_F(RestoreAttributesTest, HardlinksToImmutableAndAppendOnlyFilesAreRestored) {
   // No name can be linked to a file once it is immutable or append-only, so the restore
-  // sets those flags after every name exists.
+  // clears the flag of the first name while it links a later one, and sets it again.
   const fsys::path src = xfs_ / "src";
   fsys::create_directories(src / "a");
   fsys::create_directories(src / "z");
