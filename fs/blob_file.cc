@@ -28,6 +28,6 @@ NodeAttr BlobFile::Attr() {
   return NodeAttr{NodeType::kFile, *size_, snapshot_.time, 0};
 }
 
-std::unique_ptr<OpenFile> BlobFile::Open() { return std::make_unique<MemoryFile>(Decode(), true); }
+std::unique_ptr<FileReader> BlobFile::Open() { return std::make_unique<MemoryFile>(std::make_shared<const std::string>(Decode())); }
 
 }  // namespace cairn::fs

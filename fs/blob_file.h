@@ -16,7 +16,7 @@ class BlobFile : public Node {
   bool immutable() const override { return true; }
   NodeAttr Attr() override;
   // Throws kCrypto when the blob is encrypted and no key was given.
-  std::unique_ptr<OpenFile> Open() override;
+  std::unique_ptr<FileReader> Open() override;
 
  private:
   std::string Decode() const;

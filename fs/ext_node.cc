@@ -17,18 +17,14 @@ NodeType TypeOfDirent(uint8_t file_type) {
   }
 }
 
-class ExtFile : public OpenFile {
+class ExtFile : public FileReader {
  public:
-  ExtFile(std::shared_ptr<ExtFilesystem> fs, uint32_t ino, uint64_t size)
-      : fs_(std::move(fs)), ino_(ino), size_(size) {}
-  uint64_t size() const override { return size_; }
+  ExtFile(std::shared_ptr<ExtFilesystem> fs, uint32_t ino) : fs_(std::move(fs)), ino_(ino) {}
   size_t Read(uint64_t offset, std::span<uint8_t> out) override { return fs_->Read(ino_, offset, out); }
-  bool immutable() const override { return true; }
 
  private:
   const std::shared_ptr<ExtFilesystem> fs_;  // kept open while the file is
   const uint32_t ino_;
-  const uint64_t size_;
 };
 
 }  // namespace
@@ -68,11 +64,11 @@ std::vector<DirEntry> ExtNode::List() {
   return entries;
 }
 
-std::unique_ptr<OpenFile> ExtNode::Open() {
+std::unique_ptr<FileReader> ExtNode::Open() {
   std::shared_ptr<ExtFilesystem> fs = Filesystem();
   ExtStat st = fs->Stat(ext_ino_);
   if (!LINUX_S_ISREG(st.mode)) throw Error(ErrorKind::kInvalidInput, path() + " is not a regular file");
-  return std::make_unique<ExtFile>(std::move(fs), ext_ino_, st.size);
+  return std::make_unique<ExtFile>(std::move(fs), ext_ino_);
 }
 
 std::string ExtNode::ReadLink() {

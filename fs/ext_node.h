@@ -22,7 +22,7 @@ class ExtNode : public Node {
   NodeAttr Attr() override;
   std::shared_ptr<Node> Lookup(std::string_view name) override;
   std::vector<DirEntry> List() override;
-  std::unique_ptr<OpenFile> Open() override;
+  std::unique_ptr<FileReader> Open() override;
   std::string ReadLink() override;
 
  private:

@@ -31,7 +31,7 @@ double TimeoutOf(const Node& node) { return node.immutable() ? kImmutableTimeout
 FuseAdapter& AdapterOf(fuse_req_t req) { return *static_cast<FuseAdapter*>(fuse_req_userdata(req)); }
 
 // Runs `body`, which replies on success; replies with the errno of whatever it throws.
-// `open_file`: the request is about an open file, where "not found" means the data vanished.
+// `open_file`: the request reads a file, where "not found" means the data vanished.
 template <typename Body>
 void Serve(fuse_req_t req, const char* what, Body body, bool open_file = false) {
   try {
@@ -90,7 +90,8 @@ fuse_entry_param EntryOf(fuse_req_t req, const Node& parent, const Node& node, c
   return entry;
 }
 
-void Init(void*, fuse_conn_info* conn) {
+void Init(void* adapter, fuse_conn_info* conn) {
+  static_cast<FuseAdapter*>(adapter)->set_zero_message_open((conn->capable & FUSE_CAP_NO_OPEN_SUPPORT) != 0);
   // 1 MiB reads (libfuse insists that this repeats the max_read mount option) and
   // read-ahead; the kernel clamps both to what it supports, read-ahead to the window
   // WidenKernelReadAhead (mount.cc) set.
@@ -125,15 +126,11 @@ void ForgetMulti(fuse_req_t req, size_t count, fuse_forget_data* forgets) {
   fuse_reply_none(req);
 }
 
-void GetAttr(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+void GetAttr(fuse_req_t req, fuse_ino_t ino, fuse_file_info*) {
   Serve(req, "getattr", [&] {
     FuseAdapter& fs = AdapterOf(req);
     std::shared_ptr<Node> node = fs.Get(ino);
     NodeAttr attr = node->Attr();
-    // fstat of an open file reports the size that handle serves (fixed while it is open).
-    if (fi != nullptr && attr.type == NodeType::kFile) {
-      if (OpenFile* file = fs.OpenFileOf(fi->fh)) attr.size = file->size();
-    }
     struct stat st = StatOf(fs.context(), ino, attr);
     fuse_reply_attr(req, &st, TimeoutOf(*node));
   });
@@ -143,22 +140,19 @@ void ReadLink(fuse_req_t req, fuse_ino_t ino) {
   Serve(req, "readlink", [&] { fuse_reply_readlink(req, AdapterOf(req).Get(ino)->ReadLink().c_str()); });
 }
 
-void Open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
-  Serve(req, "open", [&] {
-    if ((fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC)) {
-      fuse_reply_err(req, EROFS);
-      return;
-    }
-    FuseAdapter& fs = AdapterOf(req);
-    std::shared_ptr<Node> node = fs.Get(ino);
-    std::unique_ptr<OpenFile> file = node->Open();
-    // Immutable content may stay in the page cache across opens; generated content is served
-    // with direct I/O so that each handle reads exactly its own bytes.
-    fi->keep_cache = file->immutable();
-    fi->direct_io = !file->immutable();
-    fi->fh = fs.AddOpenFile(std::move(file));
-    if (fuse_reply_open(req, fi) != 0) fs.ReleaseOpenFile(fi->fh);
-  });
+// Every inode's content is fixed (node.h), so the kernel may keep its page cache across
+// opens and needs no handle: ENOSYS tells it so once for the whole mount (zero-message
+// open), and from then on a file is read without an open or a release. Reads go to the
+// inode's reader (file_readers.h), whatever opened it.
+void Open(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
+  if ((fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC)) {
+    fuse_reply_err(req, EROFS);
+  } else if (AdapterOf(req).zero_message_open()) {
+    fuse_reply_err(req, ENOSYS);
+  } else {
+    fi->keep_cache = 1;
+    fuse_reply_open(req, fi);
+  }
 }
 
 // Replies with the pieces' memory, which they keep alive until the reply is written; zero
@@ -173,10 +167,9 @@ void ReplyShared(fuse_req_t req, const std::vector<SharedBytes>& pieces) {
   fuse_reply_iov(req, iov.data(), static_cast<int>(iov.size()));
 }
 
-void Read(fuse_req_t req, fuse_ino_t, size_t size, off_t offset, fuse_file_info* fi) {
+void Read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, fuse_file_info*) {
   Serve(req, "read", [&] {
-    OpenFile* file = AdapterOf(req).OpenFileOf(fi->fh);
-    if (file == nullptr) throw Error(ErrorKind::kInvalidInput, "read on a handle that is not open");
+    std::shared_ptr<FileReader> file = AdapterOf(req).ReaderOf(ino);
     if (std::optional<std::vector<SharedBytes>> pieces = file->ReadShared(static_cast<uint64_t>(offset), size)) {
       ReplyShared(req, *pieces);
       return;
@@ -186,11 +179,6 @@ void Read(fuse_req_t req, fuse_ino_t, size_t size, off_t offset, fuse_file_info*
     size_t n = file->Read(static_cast<uint64_t>(offset), std::span<uint8_t>(buffer.data(), size));
     fuse_reply_buf(req, reinterpret_cast<const char*>(buffer.data()), n);
   }, /*open_file=*/true);
-}
-
-void Release(fuse_req_t req, fuse_ino_t, fuse_file_info* fi) {
-  AdapterOf(req).ReleaseOpenFile(fi->fh);
-  fuse_reply_err(req, 0);
 }
 
 void OpenDir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
@@ -371,7 +359,6 @@ fuse_lowlevel_ops MakeOperations() {
   ops.readlink = ReadLink;
   ops.open = Open;
   ops.read = Read;
-  ops.release = Release;
   ops.opendir = OpenDir;
   ops.readdir = ReadDir;
   ops.readdirplus = ReadDirPlus;
@@ -442,26 +429,8 @@ void FuseAdapter::Forget(uint64_t ino, uint64_t count) {
   }
 }
 
-uint64_t FuseAdapter::AddOpenFile(std::unique_ptr<OpenFile> file) {
-  std::lock_guard lock(mu_);
-  uint64_t fh = next_handle_++;
-  open_files_[fh] = std::move(file);
-  return fh;
-}
-
-OpenFile* FuseAdapter::OpenFileOf(uint64_t fh) {
-  std::lock_guard lock(mu_);
-  auto it = open_files_.find(fh);
-  return it == open_files_.end() ? nullptr : it->second.get();
-}
-
-void FuseAdapter::ReleaseOpenFile(uint64_t fh) {
-  std::unique_ptr<OpenFile> file;  // closed outside the lock: it may release a snapshot lock
-  std::lock_guard lock(mu_);
-  auto it = open_files_.find(fh);
-  if (it == open_files_.end()) return;
-  file = std::move(it->second);
-  open_files_.erase(it);
+std::shared_ptr<FileReader> FuseAdapter::ReaderOf(uint64_t ino) {
+  return readers_.Get(ino, [&] { return Get(ino)->Open(); });
 }
 
 uint64_t FuseAdapter::AddListing(Listing listing) {

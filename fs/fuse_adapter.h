@@ -3,19 +3,21 @@
 // Every callback finds its node by inode number, calls one method of it and replies; errors
 // become errno values through ErrnoFor (errno_map.h) and are logged unless they are a plain
 // "not found". Everything that would write replies EROFS. A node stays in the table while
-// the kernel holds a lookup reference to it (until forget); open files and directory
+// the kernel holds a lookup reference to it (until forget); file readers and directory
 // listings are owned here too, so that they are all gone when the session ends.
 #pragma once
 
 #define FUSE_USE_VERSION FUSE_MAKE_VERSION(3, 12)
 #include <fuse_lowlevel.h>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
 
 #include "core/util/log.h"
+#include "fs/file_readers.h"
 #include "fs/listing_read_ahead.h"
 #include "fs/node.h"
 
@@ -50,16 +52,19 @@ class FuseAdapter {
   // Drops `count` references to `ino` (forget).
   void Forget(uint64_t ino, uint64_t count);
 
-  // Owns an open file or directory listing; returns its handle for fuse_file_info::fh.
-  uint64_t AddOpenFile(std::unique_ptr<OpenFile> file);
-  OpenFile* OpenFileOf(uint64_t fh);
-  void ReleaseOpenFile(uint64_t fh);
+  // Whether the kernel takes ENOSYS from open as "no opens needed" (from INIT).
+  bool zero_message_open() const { return zero_message_open_; }
+  void set_zero_message_open(bool supported) { zero_message_open_ = supported; }
+  // The reader of file `ino` (FileReaders). Throws what the node's Open throws.
+  std::shared_ptr<FileReader> ReaderOf(uint64_t ino);
+
   // A directory opened by opendir: its entries, and the read-ahead of readdirplus when the
   // directory has a ListingReader.
   struct Listing {
     std::vector<DirEntry> entries;
     std::unique_ptr<ListingReadAhead> read_ahead;
   };
+  // Owns a directory listing; returns its handle for fuse_file_info::fh.
   uint64_t AddListing(Listing listing);
   // Null for an unknown handle. The listing stays until ReleaseListing(fh).
   Listing* ListingOf(uint64_t fh);
@@ -73,11 +78,12 @@ class FuseAdapter {
 
   const FsContext& context_;
   std::mutex mu_;
-  std::unordered_map<uint64_t, Known> nodes_;                            // guarded by mu_
-  std::unordered_map<uint64_t, std::unique_ptr<OpenFile>> open_files_;  // guarded by mu_
-  std::unordered_map<uint64_t, Listing> listings_;                      // guarded by mu_
-  uint64_t next_handle_ = 1;                                             // guarded by mu_
+  std::unordered_map<uint64_t, Known> nodes_;        // guarded by mu_
+  std::unordered_map<uint64_t, Listing> listings_;  // guarded by mu_
+  uint64_t next_handle_ = 1;                         // guarded by mu_
   RecentMessages logged_failures_;
+  std::atomic<bool> zero_message_open_ = false;
+  FileReaders readers_;
 };
 
 }  // namespace cairn::fs

@@ -19,7 +19,7 @@ NodeAttr GroupDir::Attr() {
 
 std::shared_ptr<Node> GroupDir::Lookup(std::string_view name) {
   if (name == kIndexJson) {
-    return std::make_shared<ListingJsonFile>(context_, ChildPath(name), ListingScope{group_.ns, group_});
+    return ListingJsonFile::Current(context_, ChildPath(name), ListingScope{group_.ns, group_}, listing_);
   }
   if (name == kLatestLinkName) return std::make_shared<LatestLink>(context_, ChildPath(name), group_);
   std::optional<int64_t> time = ParseBackupTime(name);

@@ -2,6 +2,7 @@
 // symlink to the newest, and `index.json` listing the group's snapshots.
 #pragma once
 
+#include "fs/listing_stream.h"
 #include "fs/node.h"
 
 namespace cairn::fs {
@@ -17,6 +18,7 @@ class GroupDir : public Node {
 
  private:
   const BackupGroup group_;
+  RecentValue<ListingLayout> listing_;  // of its index.json
 };
 
 }  // namespace cairn::fs

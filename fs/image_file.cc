@@ -28,7 +28,7 @@ NodeAttr ImageFile::Attr() {
   return NodeAttr{NodeType::kFile, size_, snapshot_.time, *blocks_};
 }
 
-std::unique_ptr<OpenFile> ImageFile::Open() {
+std::unique_ptr<FileReader> ImageFile::Open() {
   return std::make_unique<BlockSourceFile>(
       SnapshotImage::Open(datastore(), snapshot_, context_.crypt, stored_, *context_.cache, context_.read_options));
 }

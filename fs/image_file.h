@@ -15,7 +15,7 @@ class ImageFile : public Node {
   bool immutable() const override { return true; }
   NodeAttr Attr() override;
   // Throws kCrypto when the archive is encrypted and no key was given.
-  std::unique_ptr<OpenFile> Open() override;
+  std::unique_ptr<FileReader> Open() override;
 
  private:
   const Snapshot snapshot_;

@@ -3,11 +3,14 @@
 // "protected", "owner", "notes" and "verify-state"; for images (`.img.fidx`) the partition
 // table and the filesystems found, with mount hints (AddVolumesJson in image_volumes.h).
 // Readable without a key (the manifest is never encrypted); the volumes of an encrypted
-// image need the mount's key and are replaced by "volumes-error" without it. Built whole, it is a few KiB; regenerated at most every kFreshness, so
-// notes or protection changed by PBS show up.
+// image need the mount's key and are replaced by "volumes-error" without it. Built whole,
+// it is a few KiB. A node is one version of the file, rendered at most every kFreshness
+// when it is looked up, with an inode number of its own (VersionedInodeOf), so notes or
+// protection changed by PBS show up at the next lookup as another file.
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include <memory>
+#include <string>
 
 #include "fs/node.h"
 
@@ -15,18 +18,21 @@ namespace cairn::fs {
 
 class IndexJsonFile : public Node {
  public:
-  IndexJsonFile(const FsContext& context, std::string path, Snapshot snapshot);
+  // The current version for `snapshot` at `path`; `rendered` belongs to the snapshot's
+  // directory.
+  static std::shared_ptr<IndexJsonFile> Current(const FsContext& context, const std::string& path,
+                                                const Snapshot& snapshot, RecentValue<std::string>& rendered);
 
+  IndexJsonFile(const FsContext& context, const std::string& path, int64_t mtime,
+                std::shared_ptr<const std::string> content);
+
+  bool immutable() const override { return true; }  // one version never changes
   NodeAttr Attr() override;
-  std::unique_ptr<OpenFile> Open() override;
+  std::unique_ptr<FileReader> Open() override;
 
  private:
-  std::string Render() const;
-  // Adds the volumes of image `stored` to its entry `file`, or "volumes-error".
-  void AddImageVolumes(const std::string& stored, nlohmann::json& file) const;
-
-  const Snapshot snapshot_;
-  RecentValue<std::string> content_;
+  const int64_t mtime_;
+  const std::shared_ptr<const std::string> content_;
 };
 
 }  // namespace cairn::fs

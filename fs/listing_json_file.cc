@@ -6,15 +6,12 @@
 namespace cairn::fs {
 namespace {
 
-// Reads continue from where the previous read of the handle stopped (the common sequential
-// case costs nothing extra); any other offset restarts from the nearest checkpoint.
-class ListingHandle : public OpenFile {
+// Reads of one version. They continue from where the previous read stopped (the common
+// sequential case costs nothing extra); any other offset restarts from the nearest checkpoint.
+class VersionReader : public FileReader {
  public:
-  ListingHandle(const FsContext& context, ListingScope scope, std::shared_ptr<const ListingLayout> layout)
+  VersionReader(const FsContext& context, ListingScope scope, std::shared_ptr<const ListingLayout> layout)
       : context_(context), scope_(std::move(scope)), layout_(std::move(layout)) {}
-
-  uint64_t size() const override { return layout_->size; }
-  bool immutable() const override { return false; }
 
   size_t Read(uint64_t offset, std::span<uint8_t> out) override {
     if (offset >= layout_->size) return 0;
@@ -26,7 +23,7 @@ class ListingHandle : public OpenFile {
       stream_->Skip(offset - from.offset);
     }
     size_t n = stream_->Produce(out);
-    // The listing shrank since the handle was opened: keep the promised size.
+    // The listing shrank since the version was measured: keep its size.
     std::memset(out.data() + n, ' ', out.size() - n);
     if (n < out.size()) stream_.reset();
     return out.size();
@@ -42,18 +39,21 @@ class ListingHandle : public OpenFile {
 
 }  // namespace
 
-ListingJsonFile::ListingJsonFile(const FsContext& context, std::string path, ListingScope scope)
-    : Node(context, std::move(path)), scope_(std::move(scope)) {}
-
-std::shared_ptr<const ListingLayout> ListingJsonFile::Layout() {
-  return layout_.Get(kFreshness,
-                     [&] { return ListingLayout::Measure(datastore(), scope_, context_.manifest_readers.get()); });
+std::shared_ptr<ListingJsonFile> ListingJsonFile::Current(const FsContext& context, const std::string& path,
+                                                          ListingScope scope, RecentValue<ListingLayout>& measured) {
+  std::shared_ptr<const ListingLayout> layout = measured.Get(
+      kFreshness, [&] { return ListingLayout::Measure(*context.datastore, scope, context.manifest_readers.get()); });
+  return std::make_shared<ListingJsonFile>(context, path, std::move(scope), std::move(layout));
 }
 
-NodeAttr ListingJsonFile::Attr() { return NodeAttr{NodeType::kFile, Layout()->size, context_.mount_time, 0}; }
+ListingJsonFile::ListingJsonFile(const FsContext& context, const std::string& path, ListingScope scope,
+                                 std::shared_ptr<const ListingLayout> layout)
+    : Node(context, path, VersionedInodeOf(context, path, layout->digest)),
+      scope_(std::move(scope)),
+      layout_(std::move(layout)) {}
 
-std::unique_ptr<OpenFile> ListingJsonFile::Open() {
-  return std::make_unique<ListingHandle>(context_, scope_, Layout());
-}
+NodeAttr ListingJsonFile::Attr() { return NodeAttr{NodeType::kFile, layout_->size, context_.mount_time, 0}; }
+
+std::unique_ptr<FileReader> ListingJsonFile::Open() { return std::make_unique<VersionReader>(context_, scope_, layout_); }
 
 }  // namespace cairn::fs

@@ -1,11 +1,15 @@
 // `index.json` at the root, in a namespace or in a group: every snapshot below it as a PBS
-// snapshot list, streamed (see listing_stream.h). stat reports the exact size, from a full
-// serialization that also records checkpoints and is reused for kFreshness. An open handle
-// keeps the size and checkpoints it opened with; a listing that changes under a reader shows
-// up at the next open. Until then the handle serves exactly its size: if the datastore
-// changed meanwhile, the bytes after the change may come from the new listing, cut at that
+// snapshot list, streamed (see listing_stream.h). A node is one version of the listing: the
+// size, content digest and checkpoints of one full serialization, made when it was looked
+// up. Its inode number names that version (VersionedInodeOf): a listing that changes shows
+// up as another file at the next lookup, while whoever opened the old one keeps its size.
+// Reads serialize the datastore as it is then: if it changed since the version was
+// measured, the bytes after the change may come from the new listing, cut at the version's
 // size or padded with spaces.
 #pragma once
+
+#include <memory>
+#include <string>
 
 #include "fs/listing_stream.h"
 #include "fs/node.h"
@@ -17,17 +21,22 @@ inline constexpr char kIndexJson[] = "index.json";
 
 class ListingJsonFile : public Node {
  public:
-  ListingJsonFile(const FsContext& context, std::string path, ListingScope scope);
+  // The current version of the listing of `scope` at `path`, measured at most every
+  // kFreshness; `measured` belongs to the directory that shows the file.
+  static std::shared_ptr<ListingJsonFile> Current(const FsContext& context, const std::string& path,
+                                                  ListingScope scope, RecentValue<ListingLayout>& measured);
 
+  ListingJsonFile(const FsContext& context, const std::string& path, ListingScope scope,
+                  std::shared_ptr<const ListingLayout> layout);
+
+  bool immutable() const override { return true; }  // one version never changes
   // mtime: the mount time (a listing has no time of its own).
   NodeAttr Attr() override;
-  std::unique_ptr<OpenFile> Open() override;
+  std::unique_ptr<FileReader> Open() override;
 
  private:
-  std::shared_ptr<const ListingLayout> Layout();
-
   const ListingScope scope_;
-  RecentValue<ListingLayout> layout_;
+  const std::shared_ptr<const ListingLayout> layout_;
 };
 
 }  // namespace cairn::fs

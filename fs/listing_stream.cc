@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/util/bytes.h"
 #include "core/util/error.h"
 #include "fs/snapshot_facts.h"
 
@@ -125,11 +126,12 @@ void ListingStream::Skip(uint64_t count) {
   }
 }
 
-bool ListingStream::SkipPiece() {
-  if (piece_pos_ == piece_.size() && !NextPiece()) return false;
-  offset_ += piece_.size() - piece_pos_;
+std::optional<std::string_view> ListingStream::SkipPiece() {
+  if (piece_pos_ == piece_.size() && !NextPiece()) return std::nullopt;
+  std::string_view skipped = std::string_view(piece_).substr(piece_pos_);
+  offset_ += skipped.size();
   piece_pos_ = piece_.size();
-  return true;
+  return skipped;
 }
 
 std::optional<ListingCheckpoint> ListingStream::Checkpoint() const {
@@ -143,7 +145,8 @@ ListingLayout ListingLayout::Measure(const Datastore& datastore, const ListingSc
   layout.checkpoints.push_back(ListingCheckpoint{});
   uint64_t spacing = kCheckpointSpacing;
   ListingStream stream(datastore, scope, ListingCheckpoint{}, readers);
-  do {
+  Sha256Hasher content;
+  for (;;) {
     if (std::optional<ListingCheckpoint> cp = stream.Checkpoint();
         cp && cp->offset >= layout.checkpoints.back().offset + spacing) {
       if (layout.checkpoints.size() == kMaxCheckpoints) {
@@ -155,8 +158,12 @@ ListingLayout ListingLayout::Measure(const Datastore& datastore, const ListingSc
       }
       layout.checkpoints.push_back(std::move(*cp));
     }
-  } while (stream.SkipPiece());
+    std::optional<std::string_view> piece = stream.SkipPiece();
+    if (!piece) break;
+    content.Update(AsBytes(*piece));
+  }
   layout.size = stream.offset();
+  layout.digest = content.Finish();
   return layout;
 }
 

@@ -20,8 +20,10 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "core/crypto/sha256.h"
 #include "core/util/thread_pool.h"
 #include "fs/snapshot_walk.h"
 
@@ -55,9 +57,10 @@ class ListingStream {
   size_t Produce(std::span<uint8_t> out);
   // Discards the next `count` bytes (or up to the end).
   void Skip(uint64_t count);
-  // Skips the rest of the current line (or the whole next one when the current is done);
-  // false at the end of the document. Used to measure without copying.
-  bool SkipPiece();
+  // Skips the rest of the current line (or the whole next one when the current is done) and
+  // returns the bytes skipped, valid until the next call; nullopt at the end of the document.
+  // Used to measure without copying.
+  std::optional<std::string_view> SkipPiece();
   // A checkpoint at offset(); nullopt unless offset() is at the start of a line.
   std::optional<ListingCheckpoint> Checkpoint() const;
 
@@ -90,13 +93,15 @@ class ListingStream {
   bool closed_ = false;           // the closing bracket is in piece_ or produced
 };
 
-// The size of a listing and checkpoints spaced about kCheckpointSpacing apart (further when
-// there would be more than kMaxCheckpoints), from one full serialization.
+// The size of a listing, the SHA-256 of its content, and checkpoints spaced about
+// kCheckpointSpacing apart (further when there would be more than kMaxCheckpoints), from one
+// full serialization.
 struct ListingLayout {
   static constexpr uint64_t kCheckpointSpacing = 64 << 10;
   static constexpr size_t kMaxCheckpoints = 4096;
 
   uint64_t size = 0;
+  Digest digest{};
   std::vector<ListingCheckpoint> checkpoints;  // ascending offsets; the first is offset 0
 
   static ListingLayout Measure(const Datastore& datastore, const ListingScope& scope, ThreadPool* readers = nullptr);

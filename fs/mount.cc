@@ -88,7 +88,7 @@ void ServeMount(const FsContext& context, const MountOptions& options, const std
   std::error_code ec;
   std::filesystem::path canonical = std::filesystem::canonical(options.mountpoint, ec);
   {
-    Session session;  // unmounts before the adapter (and its open files) goes away
+    Session session;  // unmounts before the adapter (and its file readers) goes away
     session.se = fuse_session_new(&args, &FuseAdapter::Operations(), sizeof(fuse_lowlevel_ops), &adapter);
     fuse_opt_free_args(&args);
     if (session.se == nullptr) throw Error(ErrorKind::kIo, "cannot create the FUSE session");

@@ -18,7 +18,7 @@ struct MountOptions {
 // Mounts the datastore of `context` at options.mountpoint read-only, calls `on_ready` once
 // the mount is in place, and serves requests until the filesystem is unmounted (umount,
 // fusermount3 -u) or SIGINT, SIGTERM or SIGHUP arrives; then unmounts and returns after
-// every worker has stopped and every open file is closed. Throws Error(kIo) when the session
+// every worker has stopped and every file reader is closed. Throws Error(kIo) when the session
 // cannot be created or mounted (libfuse prints its reason).
 void ServeMount(const FsContext& context, const MountOptions& options, const std::function<void()>& on_ready);
 

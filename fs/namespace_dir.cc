@@ -18,7 +18,7 @@ NodeAttr NamespaceDir::Attr() {
 }
 
 std::shared_ptr<Node> NamespaceDir::Lookup(std::string_view name) {
-  if (name == kIndexJson) return std::make_shared<ListingJsonFile>(context_, ChildPath(name), ListingScope{ns_, {}});
+  if (name == kIndexJson) return ListingJsonFile::Current(context_, ChildPath(name), ListingScope{ns_, {}}, listing_);
   if (name == kNamespacesDir) {
     if (datastore().ListNamespaces(ns_).empty()) return nullptr;
     return std::make_shared<NamespaceListDir>(context_, ChildPath(name), ns_);

@@ -3,6 +3,7 @@
 // the tree mirrors the datastore's own layout.
 #pragma once
 
+#include "fs/listing_stream.h"
 #include "fs/node.h"
 
 namespace cairn::fs {
@@ -17,6 +18,7 @@ class NamespaceDir : public Node {
 
  private:
   const BackupNamespace ns_;
+  RecentValue<ListingLayout> listing_;  // of its index.json
 };
 
 }  // namespace cairn::fs

@@ -25,7 +25,7 @@ Node::Node(const FsContext& context, std::string path, uint64_t ino)
 
 std::shared_ptr<Node> Node::Lookup(std::string_view) { throw Error(ErrorKind::kInvalidInput, path_ + " is not a directory"); }
 std::vector<DirEntry> Node::List() { throw Error(ErrorKind::kInvalidInput, path_ + " is not a directory"); }
-std::unique_ptr<OpenFile> Node::Open() { throw Error(ErrorKind::kInvalidInput, path_ + " is not a file"); }
+std::unique_ptr<FileReader> Node::Open() { throw Error(ErrorKind::kInvalidInput, path_ + " is not a file"); }
 std::string Node::ReadLink() { throw Error(ErrorKind::kInvalidInput, path_ + " is not a symbolic link"); }
 
 std::string Node::ChildPath(std::string_view name) const {
@@ -33,6 +33,11 @@ std::string Node::ChildPath(std::string_view name) const {
 }
 
 uint64_t Node::InodeOf(const std::string& path) const { return InodeFor(context_, path); }
+
+uint64_t Node::VersionedInodeOf(const FsContext& context, const std::string& path, const Digest& digest) {
+  // NUL cannot occur in a path: no path's own number collides with a version's.
+  return InodeFor(context, path + '\0' + std::string(digest.begin(), digest.end()));
+}
 
 DirEntry Node::ChildEntry(std::string name, NodeType type) const {
   uint64_t ino = InodeFor(context_, ChildPath(name));
@@ -56,9 +61,10 @@ int64_t DirectoryMtime(const std::filesystem::path& dir) {
 }
 
 size_t MemoryFile::Read(uint64_t offset, std::span<uint8_t> out) {
-  if (offset >= content_.size()) return 0;
-  size_t n = std::min<uint64_t>(out.size(), content_.size() - offset);
-  std::memcpy(out.data(), content_.data() + offset, n);
+  const std::string& content = *content_;
+  if (offset >= content.size()) return 0;
+  size_t n = std::min<uint64_t>(out.size(), content.size() - offset);
+  std::memcpy(out.data(), content.data() + offset, n);
   return n;
 }
 

@@ -26,6 +26,7 @@
 
 #include "core/cache/chunk_cache.h"
 #include "core/crypto/crypt_config.h"
+#include "core/crypto/sha256.h"
 #include "core/read/index_reader.h"
 #include "core/store/datastore.h"
 #include "core/util/thread_pool.h"
@@ -36,7 +37,7 @@ class VolumeCache;  // volume_cache.h
 // A new, empty VolumeCache.
 std::shared_ptr<VolumeCache> MakeVolumeCache();
 
-// Everything the nodes share, owned by the mount and outliving every node and open file.
+// Everything the nodes share, owned by the mount and outliving every node and file reader.
 struct FsContext {
   const Datastore* datastore;
   ChunkCache* cache;
@@ -91,23 +92,20 @@ struct DirEntry {
   uint64_t position = 0;
 };
 
-// One open() of a file node. The adapter keeps it until release().
-class OpenFile {
+// Reads a file node's content. There are no open handles: every inode's content is fixed
+// (generated files take a new inode when theirs changes, Node::VersionedInodeOf), so the adapter
+// reads through a few readers per mount keyed by inode (file_readers.h) and the kernel
+// needs no open or release (zero-message open).
+class FileReader {
  public:
-  virtual ~OpenFile() = default;
-  // The size for the lifetime of this handle (fstat reports it).
-  virtual uint64_t size() const = 0;
+  virtual ~FileReader() = default;
   // Reads up to out.size() bytes at `offset`; returns the count, 0 at or past the end.
-  // Thread-safe: the kernel issues reads of one handle from several threads.
+  // Thread-safe: the kernel issues reads of one file from several threads.
   virtual size_t Read(uint64_t offset, std::span<uint8_t> out) = 0;
   // The same bytes as pieces of memory they keep alive themselves (SharedBytes), so that a
   // reply goes out straight from the chunk cache; nullopt for files with no such memory,
   // which the adapter reads with Read into a buffer of its own.
   virtual std::optional<std::vector<SharedBytes>> ReadShared(uint64_t, size_t) { return std::nullopt; }
-  // True when the content can never change, so the kernel may keep its page cache across
-  // opens (images, blobs). Generated files are served with direct I/O instead, so that a
-  // reader always sees the content and size of its own handle.
-  virtual bool immutable() const = 0;
 };
 
 class Node {
@@ -135,8 +133,8 @@ class Node {
   // DirEntry::position), so that readdirplus, which looks up every entry it returns, can
   // read ahead of its lookups (listing_read_ahead.h); null when there is none to read ahead.
   virtual const IndexReader* ListingReader() const { return nullptr; }
-  // Files: a handle to read from.
-  virtual std::unique_ptr<OpenFile> Open();
+  // Files: a reader of the content, which is the same for every call on the same inode.
+  virtual std::unique_ptr<FileReader> Open();
   // Symlinks: the target.
   virtual std::string ReadLink();
   // Extended attribute names, and the value of one (nullopt when absent). None by default.
@@ -153,39 +151,39 @@ class Node {
   DirEntry ChildEntry(std::string name, NodeType type) const;
   // The inode number a node at mount-relative `path` gets.
   uint64_t InodeOf(const std::string& path) const;
+  // The inode number of a generated file at `path` with content `digest`: the same for the
+  // same content (across remounts too), another one once the content changes, so that a
+  // file opened before the change keeps reading what it opened. Directory listings give
+  // such a file its path's own number (InodeOf): a listing does not render its content.
+  static uint64_t VersionedInodeOf(const FsContext& context, const std::string& path, const Digest& digest);
 
   const FsContext& context_;
   const std::string path_;  // below the mount point
   const uint64_t ino_;
 };
 
-// An OpenFile over a BlockSource it owns (an image, a partition of one): immutable, and
-// replies come straight from the source's memory (BlockSource::ReadShared).
-class BlockSourceFile : public OpenFile {
+// A FileReader over a BlockSource it owns (an image, a partition of one): replies come
+// straight from the source's memory (BlockSource::ReadShared).
+class BlockSourceFile : public FileReader {
  public:
   explicit BlockSourceFile(std::unique_ptr<BlockSource> source) : source_(std::move(source)) {}
-  uint64_t size() const override { return source_->size(); }
   size_t Read(uint64_t offset, std::span<uint8_t> out) override { return source_->Read(offset, out); }
   std::optional<std::vector<SharedBytes>> ReadShared(uint64_t offset, size_t size) override {
     return source_->ReadShared(offset, size);
   }
-  bool immutable() const override { return true; }
 
  private:
   const std::unique_ptr<BlockSource> source_;
 };
 
-// An OpenFile over bytes held in memory (decoded blobs, per-snapshot index.json).
-class MemoryFile : public OpenFile {
+// A FileReader over bytes held in memory (decoded blobs, per-snapshot index.json).
+class MemoryFile : public FileReader {
  public:
-  MemoryFile(std::string content, bool immutable) : content_(std::move(content)), immutable_(immutable) {}
-  uint64_t size() const override { return content_.size(); }
+  explicit MemoryFile(std::shared_ptr<const std::string> content) : content_(std::move(content)) {}
   size_t Read(uint64_t offset, std::span<uint8_t> out) override;
-  bool immutable() const override { return immutable_; }
 
  private:
-  const std::string content_;
-  const bool immutable_;
+  const std::shared_ptr<const std::string> content_;
 };
 
 }  // namespace cairn::fs

@@ -33,7 +33,7 @@ std::vector<DirEntry> PartitionsDir::List() {
   return entries;
 }
 
-std::unique_ptr<OpenFile> PartitionFile::Open() {
+std::unique_ptr<FileReader> PartitionFile::Open() {
   return std::make_unique<BlockSourceFile>(
       std::make_unique<SliceSource>(image_.Open(context_), volume_.offset, volume_.size));
 }

@@ -29,7 +29,7 @@ class PartitionFile : public Node {
   NodeAttr Attr() override {
     return NodeAttr{NodeType::kFile, volume_.size, image_.snapshot.time, 0, std::nullopt};
   }
-  std::unique_ptr<OpenFile> Open() override;
+  std::unique_ptr<FileReader> Open() override;
 
  private:
   const ImageRef image_;

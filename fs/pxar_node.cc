@@ -53,15 +53,13 @@ NodeType TypeOfMode(uint32_t mode) {
   return NodeType::kOther;
 }
 
-class PxarFileHandle : public OpenFile {
+class PxarFileHandle : public FileReader {
  public:
   PxarFileHandle(std::shared_ptr<const PxarArchive> archive, pxar::Entry entry)
       : archive_(std::move(archive)), entry_(std::move(entry)) {}
-  uint64_t size() const override { return entry_.file_size; }
   size_t Read(uint64_t offset, std::span<uint8_t> out) override {
     return archive_->accessor().ReadFile(entry_, offset, out);
   }
-  bool immutable() const override { return true; }
 
  private:
   const std::shared_ptr<const PxarArchive> archive_;
@@ -180,7 +178,7 @@ std::optional<std::vector<DirEntry>> PxarNode::ListFromCatalog() const {
   }
 }
 
-std::unique_ptr<OpenFile> PxarNode::Open() {
+std::unique_ptr<FileReader> PxarNode::Open() {
   if (kind_ != pxar::EntryKind::kFile) return Node::Open();
   return std::make_unique<PxarFileHandle>(archive_, Location());
 }

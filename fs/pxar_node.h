@@ -35,7 +35,7 @@ class PxarNode : public Node {
   std::shared_ptr<Node> Lookup(std::string_view name) override;
   std::vector<DirEntry> List() override;
   const IndexReader* ListingReader() const override;
-  std::unique_ptr<OpenFile> Open() override;
+  std::unique_ptr<FileReader> Open() override;
   std::string ReadLink() override;
   std::vector<std::string> ListXattrs() override;
   std::optional<std::string> GetXattr(std::string_view name) override;

@@ -73,7 +73,7 @@ std::shared_ptr<Node> SnapshotDir::Lookup(std::string_view name) {
       case Kind::kImage: return std::make_shared<ImageFile>(context_, path, snapshot_, entry.stored, entry.size);
       case Kind::kBlob: return std::make_shared<BlobFile>(context_, path, snapshot_, entry.stored, entry.size);
       case Kind::kArchive: return std::make_shared<ArchiveDir>(context_, path, snapshot_, entry.stored);
-      case Kind::kIndexJson: return std::make_shared<IndexJsonFile>(context_, path, snapshot_);
+      case Kind::kIndexJson: return IndexJsonFile::Current(context_, path, snapshot_, index_json_);
       case Kind::kPartitions: return std::make_shared<PartitionsDir>(context_, path, ImageRef{snapshot_, entry.stored});
       case Kind::kFilesystems: return std::make_shared<FilesystemsDir>(context_, path, ImageRef{snapshot_, entry.stored});
     }

@@ -44,6 +44,7 @@ class SnapshotDir : public Node {
   const Snapshot snapshot_;
   std::mutex mu_;
   std::optional<std::vector<Entry>> entries_;  // guarded by mu_
+  RecentValue<std::string> index_json_;
 };
 
 }  // namespace cairn::fs

@@ -1,6 +1,7 @@
 // The FUSE filesystem through the kernel: a real mount of a datastore made by the real
 // binary, read with ordinary tools (find, stat, ls, readlink, qemu-img, python3).
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/statvfs.h>
@@ -246,15 +247,58 @@ TEST_F(MountTest, EncryptedSnapshotWithoutKey) {
   fsys::path snap = mnt_ / "vm/500" / kT1;
   auto index = nlohmann::json::parse(ReadText(snap / "index.json"));
   EXPECT_EQ(index["files"][0]["encrypted"], true);
-  errno = 0;
-  EXPECT_EQ(open((snap / "drive-scsi0.img").c_str(), O_RDONLY), -1);
-  EXPECT_EQ(errno, EACCES);
+  // No open reaches the mount (zero-message open): the read is refused.
+  Bytes got;
+  EXPECT_EQ(PreadRange(snap / "drive-scsi0.img", 0, 4096, got), EACCES);
   EXPECT_TRUE(WaitFor([&] { return MountLog().find("key is needed") != std::string::npos; }, 10)) << MountLog();
   Unmount();
 
   // With the key the same file reads back.
   Mount({"-o", "keyfile=" + key});
   EXPECT_EQ(Sha(ReadFileBytes(snap / "drive-scsi0.img")), Sha(secret));
+}
+
+TEST_F(MountTest, AnOpenListingKeepsItsVersion) {
+  Mount();
+  const fsys::path listing = mnt_ / "vm/100/index.json";
+  int fd = open(listing.c_str(), O_RDONLY);
+  ASSERT_GE(fd, 0);
+  struct stat before {};
+  ASSERT_EQ(fstat(fd, &before), 0);
+  const std::string old_text = ReadText(listing);
+  ASSERT_EQ(static_cast<uint64_t>(before.st_size), old_text.size());
+  EXPECT_EQ(nlohmann::json::parse(old_text).size(), 2u);
+
+  BackupImage("100", kT3, MixedImage(1, 10, 9));
+  ASSERT_TRUE(WaitFor([&] { return nlohmann::json::parse(ReadText(listing)).size() == 3; }, 30));
+  struct stat now {}, still {};
+  ASSERT_EQ(stat(listing.c_str(), &now), 0);
+  EXPECT_NE(now.st_ino, before.st_ino);  // another version, another inode
+  EXPECT_GT(now.st_size, before.st_size);
+  // The file opened before keeps the size and the content it had.
+  ASSERT_EQ(fstat(fd, &still), 0);
+  EXPECT_EQ(still.st_ino, before.st_ino);
+  EXPECT_EQ(still.st_size, before.st_size);
+  Bytes got;
+  ASSERT_EQ(PreadRange(fd, 0, static_cast<size_t>(before.st_size) + 100, got), 0);
+  EXPECT_EQ(AsChars(got), old_text);
+  close(fd);
+}
+
+TEST_F(MountTest, AReadImageLetsGoOfTheSnapshotLockSoonAfter) {
+  Mount();
+  EXPECT_EQ(Sha(ReadFileBytes(Snap(kT1) / "drive-scsi0.img")), Sha(image1_));
+  // A datastore PBS does not know is locked with flocks on the snapshot directory; the
+  // image's reader holds a shared one until it has been idle for a few seconds.
+  const fsys::path dir = fsys::path(store_) / "vm/100" / kT1;
+  EXPECT_TRUE(WaitFor([&] {
+    int fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+    bool locked = fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0;
+    if (fd >= 0) close(fd);
+    return locked;
+  }, 30));
+  // Reading again takes the lock again and still works.
+  EXPECT_EQ(Sha(ReadFileBytes(Snap(kT2) / "drive-scsi0.img")), Sha(image2_));
 }
 
 TEST_F(MountTest, NamespaceOption) {

@@ -1,5 +1,5 @@
 // A snapshot pruned and its chunks garbage-collected while a FUSE reader has its files open
-// and an NBD client is attached to its image. PBS's own prune is refused while cairn holds
+// (one of them read before) and an NBD client is attached to its image. PBS's own prune is refused while cairn holds
 // the shared snapshot lock (spec §9.4); when the snapshot goes anyway (forced removal, or
 // reading without locks), ranges whose chunks cairn still has decoded read exactly, ranges
 // whose chunks are gone fail with EIO, the snapshot leaves the mount, and the mount and the
@@ -91,16 +91,20 @@ TEST_F(PruneWhileReadingTest, CachedRangesReadExactlyGoneChunksFailWithEioAndOth
   PruneSnapshot(datastore, snapshot, true);
   EXPECT_EQ(CollectGarbage(store_), own_chunks);
 
-  // The open blob was decoded when it was opened.
-  ASSERT_EQ(PreadRange(conf_fd, 0, 4096, got), 0);
-  EXPECT_EQ(AsChars(got), conf);
+  // No open reaches the mount (zero-message open, fs/file_readers.h): the blob, opened but
+  // not read before the prune, has no reader, and its file is gone.
+  EXPECT_EQ(PreadRange(conf_fd, 0, 4096, got), EIO);
   // The image: chunk 2 is still decoded in cairn's cache (another part of it than was read,
   // so not the kernel's page cache), the zero chunks need no file, text chunk 1 is still
-  // stored for the kept snapshot; chunks 4 and 5 are gone.
+  // stored for the kept snapshot; chunks 4 and 5 are gone. The mount's reader of the image
+  // is kept until it has been idle for kIdleFileReaderTimeout; on a machine slow enough to
+  // pass that since the first read, the reader is gone too and every range fails with EIO.
+  const bool reader_kept = PreadRange(image_fd, kChunk, kMiB, got) == 0;
   for (const auto& [offset, expected_error] : {std::pair{2 * kChunk + kMiB, 0}, {3 * kChunk, 0}, {kChunk, 0},
                                                {4 * kChunk, EIO}, {5 * kChunk, EIO}, {2 * kChunk + 3 * kMiB, 0}}) {
-    EXPECT_EQ(PreadRange(image_fd, offset, kMiB, got), expected_error) << "FUSE read at " << offset;
-    if (expected_error == 0) {
+    EXPECT_EQ(PreadRange(image_fd, offset, kMiB, got), reader_kept ? expected_error : EIO)
+        << "FUSE read at " << offset;
+    if (reader_kept && expected_error == 0) {
       EXPECT_TRUE(SameBytes(got, pruned, offset)) << "FUSE read at " << offset;
     }
     int rc = nbd_pread(client.get(), nbd_got.data(), kMiB, offset, 0);
@@ -113,7 +117,9 @@ TEST_F(PruneWhileReadingTest, CachedRangesReadExactlyGoneChunksFailWithEioAndOth
     }
   }
   std::string missing_chunk = ToHex(Sha256(ByteView(pruned).subspan(5 * kChunk, kChunk)));
-  EXPECT_NE(MountLog().find(missing_chunk), std::string::npos) << MountLog();
+  if (reader_kept) {
+    EXPECT_NE(MountLog().find(missing_chunk), std::string::npos) << MountLog();
+  }
   EXPECT_NE(nbd_->Log().find(missing_chunk), std::string::npos) << nbd_->Log();
   close(image_fd);
   close(conf_fd);
