@@ -60,6 +60,9 @@ class PxarFileHandle : public FileReader {
   size_t Read(uint64_t offset, std::span<uint8_t> out) override {
     return archive_->accessor().ReadFile(entry_, offset, out);
   }
+  std::optional<std::vector<SharedBytes>> ReadShared(uint64_t offset, size_t size) override {
+    return archive_->accessor().ReadFileShared(entry_, offset, size);
+  }
 
  private:
   const std::shared_ptr<const PxarArchive> archive_;

@@ -235,11 +235,23 @@ size_t Accessor::ReadFile(const Entry& file, uint64_t offset, std::span<uint8_t>
   if (offset >= file.file_size) return 0;
   size_t n = static_cast<size_t>(std::min<uint64_t>(out.size(), file.file_size - offset));
   size_t got = contents_.Read(file.content_offset + offset, out.first(n));
-  if (got != n) {
-    throw Error(ErrorKind::kCorrupt, (split() ? payload_description_ : description_) + ": pxar offset " +
-                                         std::to_string(file.content_offset + offset) + ": file contents truncated");
-  }
+  if (got != n) throw Truncated(file.content_offset + offset);
   return got;
+}
+
+std::vector<SharedBytes> Accessor::ReadFileShared(const Entry& file, uint64_t offset, size_t length) const {
+  if (offset >= file.file_size) return {};
+  size_t n = static_cast<size_t>(std::min<uint64_t>(length, file.file_size - offset));
+  std::vector<SharedBytes> pieces = contents_.ReadShared(file.content_offset + offset, n);
+  size_t got = 0;
+  for (const SharedBytes& piece : pieces) got += piece.bytes.size();
+  if (got != n) throw Truncated(file.content_offset + offset);
+  return pieces;
+}
+
+Error Accessor::Truncated(uint64_t at) const {
+  return Error(ErrorKind::kCorrupt, (split() ? payload_description_ : description_) + ": pxar offset " +
+                                        std::to_string(at) + ": file contents truncated");
 }
 
 }  // namespace cairn::pxar

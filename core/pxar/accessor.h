@@ -59,6 +59,9 @@ class Accessor {
   // Reads file contents at `offset` into `out`; returns the bytes read (short only at the
   // end of the file). REQUIRES file.kind == kFile.
   size_t ReadFile(const Entry& file, uint64_t offset, std::span<uint8_t> out) const;
+  // The same bytes (up to `length`) as pieces of memory they keep alive themselves
+  // (BlockSource::ReadShared): straight from the chunk cache, without a copy.
+  std::vector<SharedBytes> ReadFileShared(const Entry& file, uint64_t offset, size_t length) const;
 
  private:
   struct Table {
@@ -72,6 +75,8 @@ class Accessor {
   Entry ResolveHardlink(ItemCursor& cursor, uint64_t filename_start, uint64_t hardlink_at, uint64_t limit) const;
   // Checks the PAYLOAD header a PAYLOAD_REF points at and moves content_offset to the data.
   void CheckPayload(Entry& e) const;
+  // The error for file contents that end before pxar offset `at` (plus what was asked).
+  Error Truncated(uint64_t at) const;
 
   BlockSource& archive_;
   BlockSource* payload_;        // null for unified archives

@@ -131,6 +131,13 @@ TEST(PxarAccessor, RoundTripsEveryEntryKind) {
   Bytes content(big->file_size);
   EXPECT_EQ(acc.ReadFile(*big, 0, content), 100000u);
   EXPECT_EQ(content, Pattern(100000, 1));
+  // The same bytes as shared pieces, clipped at the end of the file.
+  Bytes shared;
+  for (const SharedBytes& piece : acc.ReadFileShared(*big, 99000, 5000)) {
+    shared.insert(shared.end(), piece.bytes.begin(), piece.bytes.end());
+  }
+  EXPECT_EQ(shared, Bytes(content.begin() + 99000, content.end()));
+  EXPECT_TRUE(acc.ReadFileShared(*big, 100000, 10).empty());
 
   std::optional<Entry> null = acc.LookupPath("dev/null");
   ASSERT_TRUE(null);
@@ -164,6 +171,7 @@ void Walk(const Accessor& acc, const Entry& dir, int depth) {
     if (e.kind == EntryKind::kFile) {
       Bytes buf(std::min<uint64_t>(e.file_size, 1 << 20));
       acc.ReadFile(e, 0, buf);
+      acc.ReadFileShared(e, 0, buf.size());
     }
   }
 }
