@@ -1,5 +1,5 @@
 // A decoded blob (`qemu-server.conf`, `client.log`) with its exact decoded size. Blobs are at
-// most 128 MiB and usually tiny, so an open handle holds the decoded bytes.
+// most 128 MiB and usually tiny, so its reader (file_readers.h) holds the decoded bytes.
 #pragma once
 
 #include "fs/node.h"

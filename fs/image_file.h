@@ -1,6 +1,7 @@
 // A chunked archive as a plain file with its exact size (`drive-scsi0.img`): random access
-// through the process's ChunkCache with read-ahead. An open handle holds the snapshot's
-// shared lock (spec §9.4), so PBS does not prune the snapshot while it is being read.
+// through the process's ChunkCache with read-ahead. Its reader (file_readers.h) holds the
+// snapshot's shared lock (spec §9.4), so PBS does not prune the snapshot while it is being
+// read.
 #pragma once
 
 #include "fs/node.h"
