@@ -28,6 +28,8 @@ NodeAttr BlobFile::Attr() {
   return NodeAttr{NodeType::kFile, *size_, snapshot_.time, 0};
 }
 
-std::unique_ptr<FileReader> BlobFile::Open() { return std::make_unique<MemoryFile>(std::make_shared<const std::string>(Decode())); }
+std::unique_ptr<FileReader> BlobFile::Open() {
+  return std::make_unique<MemoryFile>(std::make_shared<const std::string>(Decode()));
+}
 
 }  // namespace cairn::fs

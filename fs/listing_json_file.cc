@@ -54,6 +54,8 @@ ListingJsonFile::ListingJsonFile(const FsContext& context, const std::string& pa
 
 NodeAttr ListingJsonFile::Attr() { return NodeAttr{NodeType::kFile, layout_->size, context_.mount_time, 0}; }
 
-std::unique_ptr<FileReader> ListingJsonFile::Open() { return std::make_unique<VersionReader>(context_, scope_, layout_); }
+std::unique_ptr<FileReader> ListingJsonFile::Open() {
+  return std::make_unique<VersionReader>(context_, scope_, layout_);
+}
 
 }  // namespace cairn::fs

@@ -53,9 +53,9 @@ NodeType TypeOfMode(uint32_t mode) {
   return NodeType::kOther;
 }
 
-class PxarFileHandle : public FileReader {
+class PxarFileReader : public FileReader {
  public:
-  PxarFileHandle(std::shared_ptr<const PxarArchive> archive, pxar::Entry entry)
+  PxarFileReader(std::shared_ptr<const PxarArchive> archive, pxar::Entry entry)
       : archive_(std::move(archive)), entry_(std::move(entry)) {}
   size_t Read(uint64_t offset, std::span<uint8_t> out) override {
     return archive_->accessor().ReadFile(entry_, offset, out);
@@ -183,7 +183,7 @@ std::optional<std::vector<DirEntry>> PxarNode::ListFromCatalog() const {
 
 std::unique_ptr<FileReader> PxarNode::Open() {
   if (kind_ != pxar::EntryKind::kFile) return Node::Open();
-  return std::make_unique<PxarFileHandle>(archive_, Location());
+  return std::make_unique<PxarFileReader>(archive_, Location());
 }
 
 std::string PxarNode::ReadLink() {
