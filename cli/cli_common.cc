@@ -75,6 +75,20 @@ Datastore OpenDatastore(const std::string& spec) {
   return Datastore::Open(configured != nullptr ? configured->path : spec, DatastoreOptionsFromEnvironment());
 }
 
+nlohmann::json CacheStatsJson(const ChunkCacheStats& s) {
+  return {{"budget", s.budget},
+          {"peak_live_bytes", s.peak_live_bytes},
+          {"hits", s.hits},
+          {"misses", s.misses},
+          {"prefetches", s.prefetches},
+          {"prefetch_refused", s.prefetch_refused},
+          {"prefetch_dropped", s.prefetch_dropped},
+          {"fetches", s.fetches},
+          {"decodes", s.decodes},
+          {"failures", s.failures},
+          {"evictions", s.evictions}};
+}
+
 void AddCacheOptions(CLI::App* cmd, CacheOptions& options) {
   cmd->add_option("--cache-size", options.cache_size, "memory budget, e.g. 256M, 2G: decoded chunks get what the rest of the process leaves (at least a quarter)")->capture_default_str();
   cmd->add_option("--readahead", options.readahead, "chunks fetched ahead of a sequential reader, and of a mount listing a file archive's directory (0: none)")

@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
@@ -67,6 +68,10 @@ struct CacheOptions {
   ChunkCacheOptions chunk_cache() const { return {.budget = budget(), .bound_process = true}; }
 };
 void AddCacheOptions(CLI::App* cmd, CacheOptions& options);
+
+// The cache's counters, as `cairn bench` prints them and `cairn -v mount`/`nbd` log them
+// when they end.
+nlohmann::json CacheStatsJson(const ChunkCacheStats& stats);
 
 // "1.5 GiB"-style sizes for humans.
 std::string HumanSize(uint64_t bytes);

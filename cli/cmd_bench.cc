@@ -60,19 +60,6 @@ nlohmann::json Percentiles(std::vector<double> ms) {
   return {{"p50_ms", at(0.50)}, {"p99_ms", at(0.99)}, {"max_ms", ms.back()}};
 }
 
-nlohmann::json CacheStatsJson(const ChunkCacheStats& s) {
-  return {{"budget", s.budget},
-          {"peak_live_bytes", s.peak_live_bytes},
-          {"hits", s.hits},
-          {"misses", s.misses},
-          {"prefetches", s.prefetches},
-          {"prefetch_refused", s.prefetch_refused},
-          {"fetches", s.fetches},
-          {"decodes", s.decodes},
-          {"failures", s.failures},
-          {"evictions", s.evictions}};
-}
-
 // Everything a bench run opens, in the order it must be destroyed: the cache after the
 // reader, the key after the cache (fetches may still be finishing).
 struct OpenArchive {

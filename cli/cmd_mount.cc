@@ -163,6 +163,7 @@ void RunMount(const MountCommandOptions& o) {
       close(null);
     }
   });
+  Log(LogLevel::kDebug, "chunk cache at unmount: " + CacheStatsJson(cache.stats()).dump());
 }
 
 }  // namespace

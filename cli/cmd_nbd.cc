@@ -102,6 +102,7 @@ void RunNbd(const NbdOptions& o, const CommandContext& context) {
   if (!*context.quiet) std::cout << status << std::endl;
   NotifyReady(status);
   server.Run();
+  Log(LogLevel::kDebug, "chunk cache at exit: " + CacheStatsJson(cache.stats()).dump());
 }
 
 }  // namespace
