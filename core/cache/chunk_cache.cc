@@ -243,6 +243,20 @@ bool ChunkCache::IsResident(const ChunkKey& key) const {
   return it != entries_.end() && it->second->stage == ChunkStage::kDone;
 }
 
+void ChunkCache::Demote(const ChunkKey& key) {
+  std::lock_guard lock(mu_);
+  auto it = entries_.find(key.digest);
+  if (it == entries_.end() || it->second->segment == nullptr) return;
+  ChunkEntry& entry = *it->second;
+  if (entry.segment == &protected_) {
+    protected_bytes_ -= entry.key.size;
+    probation_bytes_ += entry.key.size;
+  }
+  probation_.splice(probation_.end(), *entry.segment, entry.position);
+  entry.segment = &probation_;
+  entry.uses = 1;
+}
+
 PendingChunk ChunkCache::Pin(const EntryPtr& entry) {
   std::shared_ptr<ChunkPin> pin = entry->pin.lock();
   if (!pin) {

@@ -150,6 +150,11 @@ class ChunkCache {
   // True when the chunk is decoded in memory now (a request would not wait). Neither a use
   // nor a pin: it may be evicted right after.
   bool IsResident(const ChunkKey& key) const;
+  // The caller is done with the chunk for good (a walk through an archive went past it): a
+  // resident chunk becomes the first to be evicted, as if used once long ago. Otherwise, chunks used
+  // often by a walk that has passed them fill the protected segment, and read-ahead, which
+  // may evict only from probation, is refused.
+  void Demote(const ChunkKey& key);
   // Request(key, source).Wait().
   ChunkHandle Get(const ChunkKey& key, const ChunkSource& source) { return Request(key, source).Wait(); }
 

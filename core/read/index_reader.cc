@@ -35,6 +35,8 @@ PendingChunk IndexReader::PrefetchChunk(size_t i) const {
   return cache_.Prefetch(KeyOf(i), source_);
 }
 
+void IndexReader::DemoteChunk(size_t i) const { cache_.Demote(KeyOf(i)); }
+
 ChunkHandle IndexReader::Await(size_t i, const PendingChunk& pending, bool was_read_ahead) const {
   try {
     try {

@@ -139,6 +139,24 @@ TEST(ChunkCacheTest, ScanDoesNotFlushChunksUsedTwice) {
   }
 }
 
+// A chunk its user is done with goes first, even one used twice (protected), and a
+// read-ahead that would have been refused for lack of evictable room fits.
+TEST(ChunkCacheTest, DemotedChunksAreEvictedFirst) {
+  Chunks c(5);
+  ChunkCache cache(Budget(4));
+  for (int round = 0; round < 2; ++round) {
+    for (size_t i = 0; i < 3; ++i) cache.Get(c.keys[i], c.source());
+  }
+  ChunkHandle held = cache.Get(c.keys[3], c.source());  // full: 0-2 protected, 3 pinned
+  EXPECT_FALSE(cache.Prefetch(c.keys[4], c.source()));  // read-ahead evicts from probation only
+  cache.Demote(c.keys[1]);
+  cache.Demote(c.keys[4]);  // not in the cache: nothing happens
+  EXPECT_EQ(*cache.Prefetch(c.keys[4], c.source()).Wait(), c.data[4]);
+  EXPECT_FALSE(cache.IsResident(c.keys[1]));
+  for (size_t i : {0, 2, 3}) EXPECT_TRUE(cache.IsResident(c.keys[i])) << i;
+  EXPECT_EQ(cache.stats().evictions, 1u);
+}
+
 TEST(ChunkCacheTest, ErrorsAreReportedAndNotCached) {
   Chunks c(2);
   ChunkCache cache(Budget(4));
