@@ -260,7 +260,7 @@ void ReadDirPlus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, fuse
       fuse_entry_param entry;
       std::memset(&entry, 0, sizeof entry);
       entry.attr = ListedStat(listed);
-      if (dir->immutable() && listed.name != "." && listed.name != "..") {
+      if (dir->immutable() && !listed.deferred && listed.name != "." && listed.name != "..") {
         try {
           if (std::shared_ptr<Node> child = dir->Lookup(listed.name)) {
             NodeAttr attr = child->Attr();

@@ -19,7 +19,7 @@ void ListingReadAhead::At(std::span<const DirEntry> entries, size_t index) {
   }
   scanned_ = std::max(scanned_, index);
   for (; scanned_ < entries.size() && window_.size() < depth_; ++scanned_) {
-    if (entries[scanned_].position == 0) continue;
+    if (entries[scanned_].position == 0 || entries[scanned_].deferred) continue;
     const size_t i = reader_.ChunkIndexAt(entries[scanned_].position);
     if (i >= chunks || (!window_.empty() && i <= window_.back().first) || reader_.IsZeroChunk(i)) continue;
     window_.emplace_back(i, reader_.PrefetchChunk(i));

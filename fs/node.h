@@ -90,6 +90,10 @@ struct DirEntry {
   // and ".."). A listing with a reader is in the order of its positions, except for entries
   // found elsewhere (a hardlink listed from the archive is at its target).
   uint64_t position = 0;
+  // readdirplus sends it without attributes, leaving its lookup to the kernel when needed:
+  // looking it up now would fetch a chunk that a walk through the tree reaches only later
+  // (PxarNode::List).
+  bool deferred = false;
 };
 
 // Reads a file node's content. There are no open handles: every inode's content is fixed

@@ -27,6 +27,7 @@ PxarArchive::PxarArchive(const FsContext& context, const Snapshot& snapshot, con
     contents_ = OpenArchiveReader(*snapshot_, stored, *context.cache, context.read_options);
     accessor_ = std::make_unique<pxar::Accessor>(*archive_, nullptr, archive_->description(), contents_.get());
   }
+  walk_ = std::make_unique<WalkReadAhead>(*archive_, context.read_options.readahead);
 }
 
 const Catalog* PxarArchive::catalog() const {

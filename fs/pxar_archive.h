@@ -17,6 +17,7 @@
 #include "core/read/index_reader.h"
 #include "core/store/snapshot_reader.h"
 #include "fs/node.h"
+#include "fs/walk_read_ahead.h"
 
 namespace cairn::fs {
 
@@ -39,6 +40,12 @@ class PxarArchive {
   // The snapshot's catalog, loaded on first use, when this is a unified archive and the
   // snapshot has one that can be read; else null (listings then come from the archive).
   const Catalog* catalog() const;
+  // The directory at bytes [start, end) of the archive's metadata is being listed: the
+  // read-ahead of a walk through the tree (fs/walk_read_ahead.h).
+  void Walk(uint64_t start, uint64_t end) const { walk_->At(start, end); }
+  // Whether the metadata at `position` is decoded, or on its way ahead of the walk.
+  bool IsAtHand(uint64_t position) const { return walk_->Covers(position) || archive_->IsReadReady(position, 1); }
+
   // The archive's name in the catalog and manifest, e.g. "root.pxar.didx".
   const std::string& stored_name() const { return stored_; }
 
@@ -50,6 +57,7 @@ class PxarArchive {
   std::unique_ptr<IndexReader> archive_;   // metadata, without read-ahead
   std::unique_ptr<IndexReader> contents_;  // the payload of a split archive, else the archive again
   std::unique_ptr<pxar::Accessor> accessor_;
+  std::unique_ptr<WalkReadAhead> walk_;
   mutable std::once_flag catalog_loaded_;
   mutable std::unique_ptr<const Catalog> catalog_;
   mutable std::once_flag links_counted_;

@@ -143,10 +143,15 @@ const IndexReader* PxarNode::ListingReader() const {
 
 std::vector<DirEntry> PxarNode::List() {
   if (kind_ != pxar::EntryKind::kDirectory) return Node::List();
-  if (std::optional<std::vector<DirEntry>> listed = ListFromCatalog()) return std::move(*listed);
-  std::vector<DirEntry> out;
-  archive_->accessor().List(Location(), [&](pxar::Entry&& e) { out.push_back(EntryOf(e)); });
-  return out;
+  archive_->Walk(entry_start_, dir_end_);
+  std::optional<std::vector<DirEntry>> out = ListFromCatalog();
+  if (!out) {
+    out.emplace();
+    archive_->accessor().List(Location(), [&](pxar::Entry&& e) { out->push_back(EntryOf(e)); });
+  }
+  // A subdirectory far ahead: a walk opens it later, when its chunk is at hand anyway.
+  for (DirEntry& e : *out) e.deferred = e.type == NodeType::kDirectory && !archive_->IsAtHand(e.position);
+  return std::move(*out);
 }
 
 std::optional<std::vector<DirEntry>> PxarNode::ListFromCatalog() const {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <random>
 #include <sstream>
 
 #include "tests/fs/mount_fixture.h"
@@ -147,6 +148,31 @@ TEST_F(PxarMountTest, CatalogListingsEqualArchiveListings) {
                                                                       fsys::directory_iterator())))
         << dir;
   }
+  Unmount();
+}
+
+// With read-ahead of one chunk, a listing's subdirectories far ahead of the walk in the
+// archive (here behind 10 MiB files, in later chunks) go out of readdirplus without their
+// attributes, and the kernel looks them up when needed: names, inode numbers, types and
+// every attribute still match the source, at every level.
+TEST_F(PxarMountTest, SubdirectoriesFarAheadOfTheWalkMatchTheSource) {
+  const fsys::path far = tmp_ / "far";
+  std::mt19937 rng(3);
+  for (std::string name : {"a", "b", "c", "d"}) {
+    fsys::create_directories(far / name / "inner");
+    WriteFileBytes(far / name / "inner" / "file", AsBytes("in " + name + "\n"));
+    Bytes big(10 << 20);
+    for (auto& b : big) b = static_cast<uint8_t>(rng());
+    WriteFileBytes(far / (name + ".bin"), big);
+  }
+  Cairn({"backup", "dir", store_, "--id", "far", "--backup-time", kTime, "root.pxar=" + far.string()});
+  Mount({"--readahead", "1"});
+  const fsys::path root = mnt_ / "host" / "far" / kTime / "root.pxar";
+  ASSERT_TRUE(fsys::is_directory(root)) << MountLog();
+  EXPECT_EQ(ReadDir(root, true), (std::vector<std::string>{"a 4", "a.bin 8", "b 4", "b.bin 8", "c 4", "c.bin 8",
+                                                           "d 4", "d.bin 8"}));
+  EXPECT_EQ(DescribeTree(root), DescribeTree(far));
+  ExpectNoDifferences(far, root);
   Unmount();
 }
 
