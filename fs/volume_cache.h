@@ -12,14 +12,13 @@
 
 #include <cstdint>
 #include <functional>
-#include <list>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <unordered_map>
 
 #include "core/image_fs/disk_layout.h"
 #include "core/image_fs/ext_filesystem.h"
+#include "core/util/lru_cache.h"
 
 namespace cairn::fs {
 
@@ -40,19 +39,9 @@ class VolumeCache {
   std::shared_ptr<ExtFilesystem> Filesystem(const std::string& key, uint32_t number, const OpenImage& open);
 
  private:
-  template <typename T>
-  struct Lru {
-    std::list<std::string> order;  // most recent first
-    std::unordered_map<std::string, std::pair<std::shared_ptr<T>, std::list<std::string>::iterator>> entries;
-
-    std::shared_ptr<T> Find(const std::string& key);
-    // Inserts unless present; returns what is cached under `key` now. Evicts beyond `cap`.
-    std::shared_ptr<T> Insert(const std::string& key, std::shared_ptr<T> value, size_t cap);
-  };
-
   std::mutex mu_;
-  Lru<const DiskLayout> layouts_;   // guarded by mu_
-  Lru<ExtFilesystem> filesystems_;  // guarded by mu_
+  LruCache<std::string, const DiskLayout> layouts_{kMaxLayouts};           // guarded by mu_
+  LruCache<std::string, ExtFilesystem> filesystems_{kMaxOpenFilesystems};  // guarded by mu_
 };
 
 }  // namespace cairn::fs
