@@ -8,22 +8,31 @@ namespace {
 
 // A goodbye table larger than this is refused (PBS's producer limit is 1,048,576 entries).
 constexpr uint64_t kMaxTableEntries = 1 << 22;
+// The records of recently used goodbye tables kept, at most (some 170,000 records).
+constexpr size_t kCachedTableBytes = 4 << 20;
 
-struct Record {
-  uint64_t hash, offset, size;
-};
-
-Record ReadRecord(ItemCursor& cursor, uint64_t at, uint64_t limit) {
+Accessor::Record ReadRecord(ItemCursor& cursor, uint64_t at, uint64_t limit) {
   ByteView b = cursor.Get(at, kGoodbyeItemSize, limit);
-  return Record{LoadLE<uint64_t>(b.data()), LoadLE<uint64_t>(b.data() + 8), LoadLE<uint64_t>(b.data() + 16)};
+  return Accessor::Record{LoadLE<uint64_t>(b.data()), LoadLE<uint64_t>(b.data() + 8), LoadLE<uint64_t>(b.data() + 16)};
 }
 
 }  // namespace
 
+struct Accessor::Goodbye {
+  Table table;
+  std::vector<Record> records;  // in table order; empty when too many to keep
+
+  // Record `slot` (< table.count), kept or read through `cursor`.
+  Record At(ItemCursor& cursor, uint64_t slot, uint64_t dir_end) const {
+    if (!records.empty()) return records[slot];
+    return ReadRecord(cursor, table.goodbye_start + kHeaderSize + slot * kGoodbyeItemSize, dir_end);
+  }
+};
+
 Accessor::Accessor(BlockSource& archive, BlockSource* payload, std::string description, BlockSource* contents)
     : archive_(archive), payload_(payload), contents_(payload ? *payload : contents ? *contents : archive),
       description_(std::move(description)),
-      payload_description_(description_ + " (payload)") {
+      payload_description_(description_ + " (payload)"), tables_(kCachedTableBytes) {
   ItemCursor cursor(archive_, description_);
   if (cursor.archive_size() < kHeaderSize + kGoodbyeItemSize) throw cursor.Corrupt(0, "archive too small");
   ItemCursor::Header first = cursor.ReadHeader(0, cursor.archive_size());
@@ -59,9 +68,28 @@ Accessor::Table Accessor::ReadTable(ItemCursor& cursor, uint64_t dir_end) const 
   return t;
 }
 
+std::shared_ptr<const Accessor::Goodbye> Accessor::GoodbyeOf(ItemCursor& cursor, uint64_t dir_end) const {
+  {
+    std::lock_guard lock(tables_mu_);
+    if (std::shared_ptr<const Goodbye> kept = tables_.Find(dir_end)) return kept;
+  }
+  auto goodbye = std::make_shared<Goodbye>();
+  goodbye->table = ReadTable(cursor, dir_end);
+  const uint64_t count = goodbye->table.count;
+  const size_t bytes = sizeof(Goodbye) + count * sizeof(Record);
+  if (count == 0 || bytes > kCachedTableBytes) return goodbye;
+  goodbye->records.reserve(count);
+  for (uint64_t i = 0; i < count; ++i) {
+    goodbye->records.push_back(
+        ReadRecord(cursor, goodbye->table.goodbye_start + kHeaderSize + i * kGoodbyeItemSize, dir_end));
+  }
+  std::lock_guard lock(tables_mu_);
+  return tables_.Insert(dir_end, std::move(goodbye), bytes);
+}
+
 Entry Accessor::Root() const {
   ItemCursor cursor(archive_, description_);
-  Table t = ReadTable(cursor, cursor.archive_size());
+  const Table t = GoodbyeOf(cursor, cursor.archive_size())->table;
   Entry e = DecodeEntry(cursor, t.dir_entry_start, t.goodbye_start + kHeaderSize, split());
   if (e.kind != EntryKind::kDirectory) throw cursor.Corrupt(e.entry_start, "the root is not a directory");
   e.dir_end = cursor.archive_size();
@@ -137,11 +165,12 @@ void Accessor::CheckPayload(Entry& e) const {
 std::vector<Accessor::ChildRecord> Accessor::ChildRecords(const Entry& dir) const {
   if (dir.kind != EntryKind::kDirectory) return {};
   ItemCursor cursor(archive_, description_);
-  Table t = ReadTable(cursor, dir.dir_end);
+  std::shared_ptr<const Goodbye> goodbye = GoodbyeOf(cursor, dir.dir_end);
+  const Table& t = goodbye->table;
   std::vector<ChildRecord> out;
   out.reserve(t.count);
   for (uint64_t i = 0; i < t.count; ++i) {
-    Record r = ReadRecord(cursor, t.goodbye_start + kHeaderSize + i * kGoodbyeItemSize, dir.dir_end);
+    Record r = goodbye->At(cursor, i, dir.dir_end);
     if (r.offset > t.goodbye_start || t.goodbye_start - r.offset < t.dir_entry_start + kHeaderSize) {
       throw cursor.Corrupt(t.goodbye_start, "goodbye record points outside its directory");
     }
@@ -154,14 +183,15 @@ std::vector<Entry> Accessor::List(const Entry& dir, const std::function<void(Ent
                                   const std::function<void(const Error&)>& on_bad_child) const {
   if (dir.kind != EntryKind::kDirectory) return {};
   ItemCursor cursor(archive_, description_);
-  Table t = ReadTable(cursor, dir.dir_end);
+  std::shared_ptr<const Goodbye> goodbye = GoodbyeOf(cursor, dir.dir_end);
+  const Table& t = goodbye->table;
   // Archive order (the greatest offset back from the table first): children are then read
   // front to back, so a listing, a `find | xargs cat` or a restore reads the archive nearly
   // sequentially instead of hopping around it in hash order.
   std::vector<std::pair<uint64_t, uint64_t>> children;  // (offset back from the table, size)
   children.reserve(t.count);
   for (uint64_t i = 0; i < t.count; ++i) {
-    Record r = ReadRecord(cursor, t.goodbye_start + kHeaderSize + i * kGoodbyeItemSize, dir.dir_end);
+    Record r = goodbye->At(cursor, i, dir.dir_end);
     children.emplace_back(r.offset, r.size);
   }
   std::sort(children.begin(), children.end(), std::greater<>());
@@ -188,7 +218,8 @@ std::optional<Entry> Accessor::Lookup(const Entry& dir, std::string_view name) c
   if (dir.kind != EntryKind::kDirectory) return std::nullopt;
   ItemCursor cursor(archive_, description_);
   ItemCursor records(archive_, description_);
-  Table t = ReadTable(cursor, dir.dir_end);
+  std::shared_ptr<const Goodbye> goodbye = GoodbyeOf(records, dir.dir_end);
+  const Table& t = goodbye->table;
   const uint64_t hash = HashFilename(AsBytes(name));
   // BST search; on equal hashes with another name both subtrees may hold the name (§3.4).
   // An explicit stack bounds the work by the table size.
@@ -197,7 +228,7 @@ std::optional<Entry> Accessor::Lookup(const Entry& dir, std::string_view name) c
     uint64_t slot = pending.back();
     pending.pop_back();
     if (slot >= t.count) continue;
-    Record r = ReadRecord(records, t.goodbye_start + kHeaderSize + slot * kGoodbyeItemSize, dir.dir_end);
+    Record r = goodbye->At(records, slot, dir.dir_end);
     if (hash < r.hash) {
       pending.push_back(2 * slot + 1);
     } else if (hash > r.hash) {

@@ -3,11 +3,14 @@
 // opening a path reads a few items per component and never scans the archive. File contents
 // are read straight from the archive (v1) or the payload stream (v2) at the given range.
 //
-// Thread-safe: every call works on its own cursor, the sources are thread-safe.
+// Thread-safe: every call works on its own cursor, the sources are thread-safe, and the
+// cache of goodbye tables is locked.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -16,6 +19,7 @@
 
 #include "core/pxar/decoder.h"
 #include "core/read/block_source.h"
+#include "core/util/lru_cache.h"
 
 namespace cairn::pxar {
 
@@ -50,6 +54,11 @@ class Accessor {
   };
   std::vector<ChildRecord> ChildRecords(const Entry& dir) const;
 
+  // One goodbye-table record (spec §3.4).
+  struct Record {
+    uint64_t hash, offset, size;
+  };
+
   // The child of `dir` named `name`, or nullopt.
   std::optional<Entry> Lookup(const Entry& dir, std::string_view name) const;
   // The entry at `path` ("a/b/c", "" or "/" for the root; '/' separated, empty components
@@ -70,6 +79,13 @@ class Accessor {
     uint64_t count;  // records before the tail
   };
   Table ReadTable(ItemCursor& cursor, uint64_t dir_end) const;
+  // The goodbye table of the directory ending at `dir_end`, with its records when they fit
+  // the cache of recently used tables, which then keeps them. Looking up a child then
+  // needs no read of the table: it lies at the directory's end, often chunks away from
+  // the child, and a walk that comes back to a directory's children one at a time (the
+  // kernel looking up each subdirectory it descends into) decoded that chunk again each time.
+  struct Goodbye;
+  std::shared_ptr<const Goodbye> GoodbyeOf(ItemCursor& cursor, uint64_t dir_end) const;
   // Decodes the child of `table` described by goodbye record (offset, size).
   Entry DecodeChild(ItemCursor& cursor, const Table& table, uint64_t rec_offset, uint64_t rec_size) const;
   Entry ResolveHardlink(ItemCursor& cursor, uint64_t filename_start, uint64_t hardlink_at, uint64_t limit) const;
@@ -83,6 +99,8 @@ class Accessor {
   BlockSource& contents_;       // where file contents are read: payload_, contents or archive_
   const std::string description_;
   std::string payload_description_;
+  mutable std::mutex tables_mu_;
+  mutable LruCache<uint64_t, const Goodbye> tables_;  // by dir_end, weighed in bytes; guarded by tables_mu_
 };
 
 }  // namespace cairn::pxar

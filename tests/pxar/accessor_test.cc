@@ -177,6 +177,38 @@ void Walk(const Accessor& acc, const Entry& dir, int depth) {
 }
 
 // Every truncation and many byte corruptions give kCorrupt or a consistent tree; never a crash.
+// Counts the reads that reach into bytes [from, end) of the archive.
+class WatchedSource : public test::MemorySource {
+ public:
+  WatchedSource(Bytes data, uint64_t from) : MemorySource(std::move(data)), from_(from) {}
+  size_t Read(uint64_t offset, std::span<uint8_t> out) override {
+    if (offset + out.size() > from_) ++reads;
+    return MemorySource::Read(offset, out);
+  }
+  int reads = 0;
+
+ private:
+  const uint64_t from_;
+};
+
+// A directory's goodbye table lies at its end, chunks away from most children: once read,
+// looking up children (or their absence) reads only the children.
+TEST(PxarAccessor, LookupsKeepTheGoodbyeTable) {
+  Bytes archive = RichArchive();
+  const uint64_t table = archive.size() - 10 * kGoodbyeItemSize - kHeaderSize;  // the root's 9 children
+  WatchedSource source(std::move(archive), table);
+  Accessor acc(source, nullptr, "test.pxar");
+  Entry root = acc.Root();
+  ASSERT_GT(source.reads, 0);
+  source.reads = 0;
+  // a.txt and big lie more than a read window (64 KiB) before the table: `big` is 100,000 bytes.
+  ASSERT_TRUE(acc.Lookup(root, "a.txt"));
+  ASSERT_TRUE(acc.Lookup(root, "big"));
+  EXPECT_FALSE(acc.Lookup(root, "nothing"));
+  EXPECT_EQ(source.reads, 0);
+  EXPECT_EQ(acc.Lookup(root, "big")->file_size, 100000u);
+}
+
 TEST(PxarAccessor, HostileBytesNeverCrash) {
   const Bytes good = RichArchive();
   auto attempt = [](Bytes data) {
