@@ -14,14 +14,11 @@ void WalkReadAhead::At(uint64_t start, uint64_t end) {
     window_.clear();  // behind the window: start over
     scanned_ = current;
   }
-  while (!window_.empty() && window_.front().first < current) {
-    reader_.DemoteChunk(window_.front().first);
-    window_.pop_front();
-  }
+  while (!window_.empty() && window_.front().first < current) window_.pop_front();
   if (scanned_ < current) scanned_ = current;
   for (; scanned_ < chunks && window_.size() < depth_; ++scanned_) {
     if (reader_.IsZeroChunk(scanned_)) continue;
-    PendingChunk pending = reader_.PrefetchChunk(scanned_);
+    PendingChunk pending = reader_.PrefetchChunkForWalk(scanned_);
     if (!pending) break;  // no room now: the next directory tries again
     window_.emplace_back(scanned_, std::move(pending));
   }

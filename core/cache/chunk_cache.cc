@@ -230,31 +230,21 @@ ChunkCache::~ChunkCache() {
 }
 
 PendingChunk ChunkCache::Request(const ChunkKey& key, const ChunkSource& source) {
-  return Lookup(key, source, false);
+  return Lookup(key, source, Asker::kReader);
 }
 
 PendingChunk ChunkCache::Prefetch(const ChunkKey& key, const ChunkSource& source) {
-  return Lookup(key, source, true);
+  return Lookup(key, source, Asker::kReadAhead);
+}
+
+PendingChunk ChunkCache::PrefetchForWalk(const ChunkKey& key, const ChunkSource& source) {
+  return Lookup(key, source, Asker::kWalk);
 }
 
 bool ChunkCache::IsResident(const ChunkKey& key) const {
   std::lock_guard lock(mu_);
   auto it = entries_.find(key.digest);
   return it != entries_.end() && it->second->stage == ChunkStage::kDone;
-}
-
-void ChunkCache::Demote(const ChunkKey& key) {
-  std::lock_guard lock(mu_);
-  auto it = entries_.find(key.digest);
-  if (it == entries_.end() || it->second->segment == nullptr) return;
-  ChunkEntry& entry = *it->second;
-  if (entry.segment == &protected_) {
-    protected_bytes_ -= entry.key.size;
-    probation_bytes_ += entry.key.size;
-  }
-  probation_.splice(probation_.end(), *entry.segment, entry.position);
-  entry.segment = &probation_;
-  entry.uses = 1;
 }
 
 PendingChunk ChunkCache::Pin(const EntryPtr& entry) {
@@ -266,7 +256,8 @@ PendingChunk ChunkCache::Pin(const EntryPtr& entry) {
   return PendingChunk(std::move(pin));
 }
 
-PendingChunk ChunkCache::Lookup(const ChunkKey& key, const ChunkSource& source, bool prefetch) {
+PendingChunk ChunkCache::Lookup(const ChunkKey& key, const ChunkSource& source, Asker asker) {
+  const bool prefetch = asker != Asker::kReader;
   std::vector<ChunkHandle> victims;  // evicted chunks' bytes
   EntryPtr entry;
   PendingChunk pending;
@@ -294,7 +285,7 @@ PendingChunk ChunkCache::Lookup(const ChunkKey& key, const ChunkSource& source, 
       return Pin(entry);
     }
 
-    bool fits = MakeRoom(key.size, prefetch, victims);
+    bool fits = MakeRoom(key.size, asker, victims);
     if (prefetch && !fits) {
       ++counters_.prefetch_refused;
       return PendingChunk();
@@ -315,7 +306,7 @@ PendingChunk ChunkCache::Lookup(const ChunkKey& key, const ChunkSource& source, 
   return pending;
 }
 
-bool ChunkCache::MakeRoom(uint64_t incoming, bool prefetch, std::vector<ChunkHandle>& victims) {
+bool ChunkCache::MakeRoom(uint64_t incoming, Asker asker, std::vector<ChunkHandle>& victims) {
   // Chunks evicted by other threads but not yet freed still count: conservative.
   // Bounding the process, fetched bytes waiting for their decode count too: with 16
   // chunks read ahead they come and go by tens of MiB, too fast for measuring to follow.
@@ -326,7 +317,7 @@ bool ChunkCache::MakeRoom(uint64_t incoming, bool prefetch, std::vector<ChunkHan
   std::vector<EntryPtr*> chosen;
   uint64_t freed = 0;
   for (std::list<EntryPtr>* segment : {&probation_, &protected_}) {
-    if (prefetch && segment == &protected_) break;
+    if (asker == Asker::kReadAhead && segment == &protected_) break;
     for (auto it = segment->rbegin(); it != segment->rend() && live - freed + incoming > limit; ++it) {
       if (IsPinned(**it)) continue;  // evicting it would free nothing
       chosen.push_back(&*it);
@@ -334,7 +325,7 @@ bool ChunkCache::MakeRoom(uint64_t incoming, bool prefetch, std::vector<ChunkHan
     }
   }
   const bool fits = live - freed + incoming <= limit;
-  if (prefetch && !fits) return false;
+  if (asker != Asker::kReader && !fits) return false;
   for (EntryPtr* slot : chosen) {
     EntryPtr victim = *slot;
     Unlink(*victim);  // erases *slot from its list
@@ -516,7 +507,7 @@ void ChunkCache::Complete(const EntryPtr& entry, ChunkHandle data, std::optional
       entry->position = segment.begin();
       (&segment == &protected_ ? protected_bytes_ : probation_bytes_) += entry->key.size;
       BalanceSegments();
-      MakeRoom(0, false, victims);  // demand requests may have overshot the budget
+      MakeRoom(0, Asker::kReader, victims);  // demand requests may have overshot the budget
     }
   }
   entry->done_cv.notify_all();

@@ -146,15 +146,16 @@ class ChunkCache {
   // when the chunk would only fit by evicting pinned or protected chunks. Being fetched
   // ahead does not count as a use; a read-ahead chunk is promoted only when used twice.
   PendingChunk Prefetch(const ChunkKey& key, const ChunkSource& source);
+  // Read-ahead of what a walk through a file archive reads next for sure
+  // (fs/walk_read_ahead.h): as Prefetch, but it may evict protected chunks too, oldest
+  // first, and is refused only when the room is pinned. A walk uses the chunks it passes
+  // many times over (each entry looked up is a use): they fill the protected segment, and
+  // plain read-ahead, refused for lack of room, fell behind the walk.
+  PendingChunk PrefetchForWalk(const ChunkKey& key, const ChunkSource& source);
 
   // True when the chunk is decoded in memory now (a request would not wait). Neither a use
   // nor a pin: it may be evicted right after.
   bool IsResident(const ChunkKey& key) const;
-  // The caller is done with the chunk for good (a walk through an archive went past it): a
-  // resident chunk becomes the first to be evicted, as if used once long ago. Otherwise, chunks used
-  // often by a walk that has passed them fill the protected segment, and read-ahead, which
-  // may evict only from probation, is refused.
-  void Demote(const ChunkKey& key);
   // Request(key, source).Wait().
   ChunkHandle Get(const ChunkKey& key, const ChunkSource& source) { return Request(key, source).Wait(); }
 
@@ -179,14 +180,16 @@ class ChunkCache {
     std::deque<EntryPtr> ahead;   // ascending request sequence number
   };
 
-  PendingChunk Lookup(const ChunkKey& key, const ChunkSource& source, bool prefetch);
+  // Who asks, which decides what a request may evict and whether it may be refused.
+  enum class Asker { kReader, kReadAhead, kWalk };
+  PendingChunk Lookup(const ChunkKey& key, const ChunkSource& source, Asker asker);
   // REQUIRES mu_ held. A PendingChunk for `entry`, sharing the pin of any existing one.
   static PendingChunk Pin(const EntryPtr& entry);
   // REQUIRES mu_ held. Evicts unpinned chunks, probation before protected and oldest first,
   // until `incoming` more bytes fit the budget, and returns whether they fit. Read-ahead
-  // (`prefetch`) may evict only from probation, and nothing when that is not enough.
-  // The evicted bytes go to `victims`; destroying those frees them.
-  bool MakeRoom(uint64_t incoming, bool prefetch, std::vector<ChunkHandle>& victims);
+  // may evict only from probation, and read-ahead of either kind nothing when that is not
+  // enough. The evicted bytes go to `victims`; destroying those frees them.
+  bool MakeRoom(uint64_t incoming, Asker asker, std::vector<ChunkHandle>& victims);
   // REQUIRES mu_ held. Marks a resident chunk used: probation -> protected on second use.
   void Touch(internal::ChunkEntry& entry);
   // With bound_process: measures what the process holds besides decoded chunks.

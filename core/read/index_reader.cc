@@ -35,7 +35,7 @@ PendingChunk IndexReader::PrefetchChunk(size_t i) const {
   return cache_.Prefetch(KeyOf(i), source_);
 }
 
-void IndexReader::DemoteChunk(size_t i) const { cache_.Demote(KeyOf(i)); }
+PendingChunk IndexReader::PrefetchChunkForWalk(size_t i) const { return cache_.PrefetchForWalk(KeyOf(i), source_); }
 
 ChunkHandle IndexReader::Await(size_t i, const PendingChunk& pending, bool was_read_ahead) const {
   try {

@@ -64,8 +64,8 @@ class IndexReader : public BlockSource, private ReadAhead::Chunks {
   // chunk i at read-ahead priority (ChunkCache::Prefetch). The result pins the chunk while
   // kept; it is empty when the cache refused.
   PendingChunk PrefetchChunk(size_t i) const override;
-  // The caller is done with chunk i for good (ChunkCache::Demote).
-  void DemoteChunk(size_t i) const;
+  // As PrefetchChunk, for a walk that reads chunk i next for sure (ChunkCache::PrefetchForWalk).
+  PendingChunk PrefetchChunkForWalk(size_t i) const;
 
  protected:
   // `cache` must outlive the reader; see ChunkSource for `source`.

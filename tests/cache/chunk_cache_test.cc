@@ -139,22 +139,26 @@ TEST(ChunkCacheTest, ScanDoesNotFlushChunksUsedTwice) {
   }
 }
 
-// A chunk its user is done with goes first, even one used twice (protected), and a
-// read-ahead that would have been refused for lack of evictable room fits.
-TEST(ChunkCacheTest, DemotedChunksAreEvictedFirst) {
-  Chunks c(5);
+// Read-ahead for a walk may evict chunks used twice (oldest first), which plain read-ahead
+// leaves alone; neither evicts pinned chunks.
+TEST(ChunkCacheTest, ReadAheadForAWalkMayEvictProtectedChunks) {
+  Chunks c(6);
   ChunkCache cache(Budget(4));
   for (int round = 0; round < 2; ++round) {
     for (size_t i = 0; i < 3; ++i) cache.Get(c.keys[i], c.source());
   }
   ChunkHandle held = cache.Get(c.keys[3], c.source());  // full: 0-2 protected, 3 pinned
-  EXPECT_FALSE(cache.Prefetch(c.keys[4], c.source()));  // read-ahead evicts from probation only
-  cache.Demote(c.keys[1]);
-  cache.Demote(c.keys[4]);  // not in the cache: nothing happens
-  EXPECT_EQ(*cache.Prefetch(c.keys[4], c.source()).Wait(), c.data[4]);
-  EXPECT_FALSE(cache.IsResident(c.keys[1]));
-  for (size_t i : {0, 2, 3}) EXPECT_TRUE(cache.IsResident(c.keys[i])) << i;
-  EXPECT_EQ(cache.stats().evictions, 1u);
+  EXPECT_FALSE(cache.Prefetch(c.keys[4], c.source()));
+  EXPECT_EQ(*cache.PrefetchForWalk(c.keys[4], c.source()).Wait(), c.data[4]);
+  EXPECT_FALSE(cache.IsResident(c.keys[0]));  // the oldest
+  for (size_t i : {1, 2, 3, 4}) EXPECT_TRUE(cache.IsResident(c.keys[i])) << i;
+  std::vector<PendingChunk> pinned;
+  for (size_t i : {1, 2}) pinned.push_back(cache.Request(c.keys[i], c.source()));
+  PendingChunk walk = cache.PrefetchForWalk(c.keys[4], c.source());  // resident: pinned as well
+  EXPECT_FALSE(cache.PrefetchForWalk(c.keys[5], c.source()));       // nothing left to evict
+  ChunkCacheStats s = cache.stats();
+  EXPECT_EQ(s.evictions, 1u);
+  EXPECT_EQ(s.prefetch_refused, 2u);
 }
 
 TEST(ChunkCacheTest, ErrorsAreReportedAndNotCached) {
