@@ -188,9 +188,6 @@ void OpenDir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     FuseAdapter::Listing listing;
     listing.entries = {{".", ino, NodeType::kDirectory}, {"..", ino, NodeType::kDirectory}};
     for (DirEntry& entry : node->List()) listing.entries.push_back(std::move(entry));
-    if (const IndexReader* reader = node->ListingReader(); reader != nullptr && node->immutable()) {
-      listing.read_ahead = std::make_unique<ListingReadAhead>(*reader, fs.context().read_options.readahead);
-    }
     fi->fh = fs.AddListing(std::move(listing));
     if (fuse_reply_open(req, fi) != 0) fs.ReleaseListing(fi->fh);
   });
@@ -256,7 +253,6 @@ void ReadDirPlus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, fuse
       const char* name = listed.name.c_str();
       size_t need = fuse_add_direntry_plus(req, nullptr, 0, name, nullptr, 0);
       if (need > space) return need;
-      if (listing.read_ahead) listing.read_ahead->At(listing.entries, static_cast<size_t>(next - 1));
       fuse_entry_param entry;
       std::memset(&entry, 0, sizeof entry);
       entry.attr = ListedStat(listed);

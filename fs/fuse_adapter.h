@@ -18,7 +18,6 @@
 
 #include "core/util/log.h"
 #include "fs/file_readers.h"
-#include "fs/listing_read_ahead.h"
 #include "fs/node.h"
 
 namespace cairn::fs {
@@ -58,11 +57,9 @@ class FuseAdapter {
   // The reader of file `ino` (FileReaders). Throws what the node's Open throws.
   std::shared_ptr<FileReader> ReaderOf(uint64_t ino);
 
-  // A directory opened by opendir: its entries, and the read-ahead of readdirplus when the
-  // directory has a ListingReader.
+  // A directory opened by opendir: its entries.
   struct Listing {
     std::vector<DirEntry> entries;
-    std::unique_ptr<ListingReadAhead> read_ahead;
   };
   // Owns a directory listing; returns its handle for fuse_file_info::fh.
   uint64_t AddListing(Listing listing);

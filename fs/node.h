@@ -86,12 +86,12 @@ struct DirEntry {
   uint64_t ino;
   NodeType type;
   uint32_t mode = 0;  // full st_mode when known (kOther needs it)
-  // Where the entry lies in its directory's ListingReader() (0 without one, and for "."
-  // and ".."). A listing with a reader is in the order of its positions, except for entries
-  // found elsewhere (a hardlink listed from the archive is at its target).
+  // Where the entry lies in its file archive (0 elsewhere, and for "." and ".."). An
+  // archive's listing is in the order of its positions, except for entries found elsewhere
+  // (a hardlink listed from the archive is at its target).
   uint64_t position = 0;
   // readdirplus sends it without attributes, leaving its lookup to the kernel when needed:
-  // looking it up now would fetch a chunk that a walk through the tree reaches only later
+  // looking it up now would fetch a chunk that a walk through the tree has not reached
   // (PxarNode::List).
   bool deferred = false;
 };
@@ -133,10 +133,6 @@ class Node {
   virtual std::shared_ptr<Node> Lookup(std::string_view name);
   // Directories: the children, without "." and "..".
   virtual std::vector<DirEntry> List();
-  // Directories: the reader that looking up the entries of List() reads (at each entry's
-  // DirEntry::position), so that readdirplus, which looks up every entry it returns, can
-  // read ahead of its lookups (listing_read_ahead.h); null when there is none to read ahead.
-  virtual const IndexReader* ListingReader() const { return nullptr; }
   // Files: a reader of the content, which is the same for every call on the same inode.
   virtual std::unique_ptr<FileReader> Open();
   // Symlinks: the target.

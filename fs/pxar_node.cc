@@ -137,10 +137,6 @@ DirEntry PxarNode::EntryOf(const pxar::Entry& e) const {
   return DirEntry{e.name, InodeOf(path), TypeOf(e.kind), static_cast<uint32_t>(e.meta.stat.mode), e.entry_start};
 }
 
-const IndexReader* PxarNode::ListingReader() const {
-  return kind_ == pxar::EntryKind::kDirectory ? &archive_->metadata() : nullptr;
-}
-
 std::vector<DirEntry> PxarNode::List() {
   if (kind_ != pxar::EntryKind::kDirectory) return Node::List();
   archive_->Walk(entry_start_, dir_end_);
@@ -149,8 +145,10 @@ std::vector<DirEntry> PxarNode::List() {
     out.emplace();
     archive_->accessor().List(Location(), [&](pxar::Entry&& e) { out->push_back(EntryOf(e)); });
   }
-  // A subdirectory far ahead: a walk opens it later, when its chunk is at hand anyway.
-  for (DirEntry& e : *out) e.deferred = e.type == NodeType::kDirectory && !archive_->IsAtHand(e.position);
+  // An entry far ahead (a subdirectory's, or a file's after subdirectories): a walk reaches
+  // it later, and then its chunk is at hand; `find` never looks files up at all. Looking it
+  // up now would decode its chunk once for this listing and again when the walk comes.
+  for (DirEntry& e : *out) e.deferred = !archive_->IsAtHand(e.position);
   return std::move(*out);
 }
 

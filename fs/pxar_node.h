@@ -34,7 +34,6 @@ class PxarNode : public Node {
   NodeAttr Attr() override;
   std::shared_ptr<Node> Lookup(std::string_view name) override;
   std::vector<DirEntry> List() override;
-  const IndexReader* ListingReader() const override;
   std::unique_ptr<FileReader> Open() override;
   std::string ReadLink() override;
   std::vector<std::string> ListXattrs() override;

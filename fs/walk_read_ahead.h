@@ -5,8 +5,9 @@
 // last: the entries it will look up and the subdirectories it will open. Without this, each
 // directory's chunks are fetched and decoded only when its listing asks for them, and half
 // of two cores sat idle during a `find` over 200,000 files (decode-bound, one listing at a
-// time). ListingReadAhead covers the entries of one listing, which may lie far apart; this
-// covers the contiguous stretch ahead of the walk.
+// time). Entries beyond the window are left out of readdirplus (DirEntry::deferred): the
+// walk looks them up when it gets there. Its requests may evict chunks used twice
+// (ChunkCache::PrefetchForWalk): the walk used the chunks behind it many times over.
 #pragma once
 
 #include <cstddef>

@@ -151,11 +151,11 @@ TEST_F(PxarMountTest, CatalogListingsEqualArchiveListings) {
   Unmount();
 }
 
-// With read-ahead of one chunk, a listing's subdirectories far ahead of the walk in the
-// archive (here behind 10 MiB files, in later chunks) go out of readdirplus without their
+// With read-ahead of one chunk, a listing's entries far ahead of the walk in the archive
+// (here behind 10 MiB files, in later chunks) go out of readdirplus without their
 // attributes, and the kernel looks them up when needed: names, inode numbers, types and
 // every attribute still match the source, at every level.
-TEST_F(PxarMountTest, SubdirectoriesFarAheadOfTheWalkMatchTheSource) {
+TEST_F(PxarMountTest, EntriesFarAheadOfTheWalkMatchTheSource) {
   const fsys::path far = tmp_ / "far";
   std::mt19937 rng(3);
   for (std::string name : {"a", "b", "c", "d"}) {
