@@ -73,13 +73,17 @@ using internal::ChunkPin;
 //    fetch buffers whose chunk was decoded are fetched into again: with the cache full,
 //    every decode evicts a chunk, and neither needs fresh memory (a `find` through a
 //    100,000-file archive at the 256 MiB budget took 7% less CPU time for decoded chunks).
+//    Two of each, not four: kept buffers are memory the chunks do not get, and reading
+//    every file of a 200,000-file archive through a mount (whose inodes take 60 MiB) at
+//    the same budget peaked at 259-270 MiB with four, 238-246 MiB with two, and decoded
+//    fewer chunks again, for 5% more CPU time in a `find`.
 // Measured on the benchmark image (BENCHMARKS.md): readahead 16 went from 310 to 285 MiB
 // peak RSS at a 256 MiB budget, for about 3% throughput.
 struct ChunkCache::Accounting {
   static constexpr uint64_t kTrimInterval = 16 << 20;
   static constexpr size_t kHeapSlack = 8 << 20;
   static constexpr uint64_t kMeasureInterval = 8 << 20;
-  static constexpr size_t kRecycled = 4;
+  static constexpr size_t kRecycled = 2;
 
   std::atomic<uint64_t> live{0};
   std::atomic<uint64_t> peak{0};
