@@ -28,8 +28,6 @@ class PxarArchive {
   PxarArchive(const FsContext& context, const Snapshot& snapshot, const std::string& stored);
 
   const pxar::Accessor& accessor() const { return *accessor_; }
-  // The reader of the archive's entries (the .pxar, or the .mpxar of a split archive).
-  const IndexReader& metadata() const { return *archive_; }
 
   // The number of names of the regular file whose ENTRY is at `entry_start` (1 unless
   // hardlinked). The first call walks

@@ -25,6 +25,10 @@ struct Accessor::Goodbye {
   // Record `slot` (< table.count), kept or read through `cursor`.
   Record At(ItemCursor& cursor, uint64_t slot, uint64_t dir_end) const {
     if (!records.empty()) return records[slot];
+    return Read(cursor, slot, dir_end);
+  }
+  // Record `slot` read through `cursor`.
+  Record Read(ItemCursor& cursor, uint64_t slot, uint64_t dir_end) const {
     return ReadRecord(cursor, table.goodbye_start + kHeaderSize + slot * kGoodbyeItemSize, dir_end);
   }
 };
@@ -79,10 +83,7 @@ std::shared_ptr<const Accessor::Goodbye> Accessor::GoodbyeOf(ItemCursor& cursor,
   const size_t bytes = sizeof(Goodbye) + count * sizeof(Record);
   if (count == 0 || bytes > kCachedTableBytes) return goodbye;
   goodbye->records.reserve(count);
-  for (uint64_t i = 0; i < count; ++i) {
-    goodbye->records.push_back(
-        ReadRecord(cursor, goodbye->table.goodbye_start + kHeaderSize + i * kGoodbyeItemSize, dir_end));
-  }
+  for (uint64_t i = 0; i < count; ++i) goodbye->records.push_back(goodbye->Read(cursor, i, dir_end));
   std::lock_guard lock(tables_mu_);
   return tables_.Insert(dir_end, std::move(goodbye), bytes);
 }
