@@ -167,18 +167,24 @@ void ReplyShared(fuse_req_t req, const std::vector<SharedBytes>& pieces) {
   fuse_reply_iov(req, iov.data(), static_cast<int>(iov.size()));
 }
 
+// A reader beginning a file will likely go on to the next ones (Node::ReadNext), which are
+// pushed once it has its reply.
 void Read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, fuse_file_info*) {
+  FuseAdapter& fs = AdapterOf(req);
+  bool replied = false;
   Serve(req, "read", [&] {
-    std::shared_ptr<FileReader> file = AdapterOf(req).ReaderOf(ino);
+    std::shared_ptr<FileReader> file = fs.ReaderOf(ino);
     if (std::optional<std::vector<SharedBytes>> pieces = file->ReadShared(static_cast<uint64_t>(offset), size)) {
       ReplyShared(req, *pieces);
-      return;
+    } else {
+      thread_local std::vector<uint8_t> buffer;
+      buffer.resize(size);
+      size_t n = file->Read(static_cast<uint64_t>(offset), std::span<uint8_t>(buffer.data(), size));
+      fuse_reply_buf(req, reinterpret_cast<const char*>(buffer.data()), n);
     }
-    thread_local std::vector<uint8_t> buffer;
-    buffer.resize(size);
-    size_t n = file->Read(static_cast<uint64_t>(offset), std::span<uint8_t>(buffer.data(), size));
-    fuse_reply_buf(req, reinterpret_cast<const char*>(buffer.data()), n);
+    replied = true;
   }, /*open_file=*/true);
+  if (replied && offset == 0) fs.PushReadNext(ino);
 }
 
 void OpenDir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
@@ -427,6 +433,59 @@ void FuseAdapter::Forget(uint64_t ino, uint64_t count) {
 
 std::shared_ptr<FileReader> FuseAdapter::ReaderOf(uint64_t ino) {
   return readers_.Get(ino, [&] { return Get(ino)->Open(); });
+}
+
+void FuseAdapter::PushReadNext(uint64_t ino) {
+  constexpr int kMaxPushes = 2;
+  fuse_session* session = session_.load();
+  if (session == nullptr) return;
+  struct Slot {
+    std::atomic<int>& pushes;
+    ~Slot() { pushes.fetch_sub(1); }
+  } slot{pushes_};
+  if (pushes_.fetch_add(1) >= kMaxPushes) return;
+  std::vector<NextFile> next;
+  try {
+    next = Get(ino)->ReadNext();
+  } catch (const std::exception&) {
+    return;  // reading those files reports what went wrong
+  }
+  for (const NextFile& file : next) {
+    std::shared_ptr<Node> node;
+    {
+      std::lock_guard lock(mu_);
+      auto it = nodes_.find(file.ino);
+      if (it == nodes_.end() || it->second.node->path() != file.path) continue;
+      node = it->second.node;
+    }
+    try {
+      std::optional<std::vector<SharedBytes>> pieces = node->OpenToPush()->ReadShared(0, file.size);
+      if (!pieces) continue;
+      // One piece goes out as it is; libfuse would join several anyway.
+      thread_local Bytes joined;
+      ByteView content;
+      if (pieces->size() == 1 && pieces->front().owner) {
+        content = pieces->front().bytes;
+      } else {
+        joined.clear();
+        for (const SharedBytes& piece : *pieces) {
+          ForEachBuffer(piece, 0, piece.bytes.size(),
+                        [&](ByteView bytes) { joined.insert(joined.end(), bytes.begin(), bytes.end()); });
+        }
+        content = joined;
+      }
+      if (content.size() != file.size) continue;
+      fuse_bufvec buffer = FUSE_BUFVEC_INIT(content.size());
+      buffer.buf[0].mem = const_cast<uint8_t*>(content.data());
+      // Fails when the kernel has forgotten the inode meanwhile.
+      if (fuse_lowlevel_notify_store(session, file.ino, 0, &buffer, static_cast<fuse_buf_copy_flags>(0)) == 0) {
+        pushed_files_.fetch_add(1);
+        pushed_bytes_.fetch_add(content.size());
+      }
+    } catch (const std::exception&) {
+      // A damaged file: its own read reports it.
+    }
+  }
 }
 
 uint64_t FuseAdapter::AddListing(Listing listing) {

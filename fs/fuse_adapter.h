@@ -57,6 +57,18 @@ class FuseAdapter {
   // The reader of file `ino` (FileReaders). Throws what the node's Open throws.
   std::shared_ptr<FileReader> ReaderOf(uint64_t ino);
 
+  // The session store notifications go to; set once it exists.
+  void set_session(fuse_session* session) { session_ = session; }
+  // After file `ino` was read from its start: pushes the contents of the files its node
+  // says are read next (Node::ReadNext) into the kernel's page cache, each only while the
+  // kernel knows that node, so that reading them needs no request. Errors are left to the
+  // reads of those files.
+  void PushReadNext(uint64_t ino);
+  struct PushStats {
+    uint64_t files = 0, bytes = 0;
+  };
+  PushStats push_stats() const { return {pushed_files_.load(), pushed_bytes_.load()}; }
+
   // A directory opened by opendir: its entries.
   struct Listing {
     std::vector<DirEntry> entries;
@@ -81,6 +93,11 @@ class FuseAdapter {
   RecentMessages logged_failures_;
   std::atomic<bool> zero_message_open_ = false;
   FileReaders readers_;
+  std::atomic<fuse_session*> session_ = nullptr;
+  // A push waits for the kernel's page locks, which a read in flight holds until another
+  // thread replies to it: a few pushes at a time leave threads for the replies.
+  std::atomic<int> pushes_ = 0;
+  std::atomic<uint64_t> pushed_files_ = 0, pushed_bytes_ = 0;
 };
 
 }  // namespace cairn::fs

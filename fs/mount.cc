@@ -92,6 +92,7 @@ void ServeMount(const FsContext& context, const MountOptions& options, const std
     session.se = fuse_session_new(&args, &FuseAdapter::Operations(), sizeof(fuse_lowlevel_ops), &adapter);
     fuse_opt_free_args(&args);
     if (session.se == nullptr) throw Error(ErrorKind::kIo, "cannot create the FUSE session");
+    adapter.set_session(session.se);
     if (fuse_set_signal_handlers(session.se) != 0) throw Error(ErrorKind::kIo, "cannot install signal handlers");
     session.handlers = true;
     if (fuse_session_mount(session.se, options.mountpoint.c_str()) != 0) {
@@ -105,6 +106,9 @@ void ServeMount(const FsContext& context, const MountOptions& options, const std
     fuse_loop_cfg_set_clone_fd(loop.config, 0);
     fuse_session_loop_mt(session.se, loop.config);
   }
+  FuseAdapter::PushStats pushed = adapter.push_stats();
+  Log(LogLevel::kDebug, "pushed " + std::to_string(pushed.files) + " files (" + std::to_string(pushed.bytes) +
+                            " bytes) into the page cache ahead of their readers");
 }
 
 }  // namespace cairn::fs

@@ -96,6 +96,13 @@ struct DirEntry {
   bool deferred = false;
 };
 
+// A file that a reader is likely to read next (Node::ReadNext).
+struct NextFile {
+  uint64_t ino;
+  std::string path;  // its node's path(): tells it from another node with the same number
+  uint64_t size;
+};
+
 // Reads a file node's content. There are no open handles: every inode's content is fixed
 // (generated files take a new inode when theirs changes, Node::VersionedInodeOf), so the adapter
 // reads through a few readers per mount keyed by inode (file_readers.h) and the kernel
@@ -135,6 +142,12 @@ class Node {
   virtual std::vector<DirEntry> List();
   // Files: a reader of the content, which is the same for every call on the same inode.
   virtual std::unique_ptr<FileReader> Open();
+  // Files: the files that a reader of this one is likely to read next, whose contents the
+  // adapter then pushes into the kernel's page cache ahead of the reader. None by default.
+  virtual std::vector<NextFile> ReadNext() { return {}; }
+  // Files: a reader of the same content as Open's, for those pushes, when the node keeps
+  // them apart from the kernel's own reads (whose read-ahead they would disturb).
+  virtual std::unique_ptr<FileReader> OpenToPush() { return Open(); }
   // Symlinks: the target.
   virtual std::string ReadLink();
   // Extended attribute names, and the value of one (nullopt when absent). None by default.

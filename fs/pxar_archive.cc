@@ -22,9 +22,11 @@ PxarArchive::PxarArchive(const FsContext& context, const Snapshot& snapshot, con
   if (stored.ends_with(kMetaSuffix)) {
     std::string payload = stored.substr(0, stored.size() - kMetaSuffix.size()) + ".ppxar.didx";
     contents_ = OpenArchiveReader(*snapshot_, payload, *context.cache, context.read_options);
+    push_contents_ = OpenArchiveReader(*snapshot_, payload, *context.cache, context.read_options);
     accessor_ = std::make_unique<pxar::Accessor>(*archive_, contents_.get(), archive_->description());
   } else {
     contents_ = OpenArchiveReader(*snapshot_, stored, *context.cache, context.read_options);
+    push_contents_ = OpenArchiveReader(*snapshot_, stored, *context.cache, context.read_options);
     accessor_ = std::make_unique<pxar::Accessor>(*archive_, nullptr, archive_->description(), contents_.get());
   }
   walk_ = std::make_unique<WalkReadAhead>(*archive_, context.read_options.readahead);
@@ -64,6 +66,26 @@ uint32_t PxarArchive::LinkCount(uint64_t entry_start) const {
   });
   auto it = link_counts_.find(entry_start);
   return it == link_counts_.end() ? 1 : it->second;
+}
+
+std::vector<pxar::FollowingFile> PxarArchive::FilesToPushAfter(uint64_t entry_start) const {
+  // Small files only: the kernel reads larger ones in few requests, with read-ahead.
+  static constexpr pxar::FollowingLimits kLimits{.max_files = 128, .max_bytes = 4 << 20, .max_file_size = 256 << 10};
+  {
+    std::lock_guard lock(push_mu_);
+    if (entry_start >= pushed_from_ && entry_start <= pushed_to_) return {};
+    pushed_from_ = entry_start;
+    pushed_to_ = UINT64_MAX;
+  }
+  std::vector<pxar::FollowingFile> files;
+  try {
+    files = pxar::FollowingFiles(*archive_, archive_->description(), entry_start, kLimits);
+  } catch (const Error&) {
+    // Nothing pushed past the damage.
+  }
+  std::lock_guard lock(push_mu_);
+  if (pushed_from_ == entry_start) pushed_to_ = files.empty() ? entry_start : files.back().entry_start;
+  return files;
 }
 
 }  // namespace cairn::fs

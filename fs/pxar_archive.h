@@ -14,6 +14,7 @@
 
 #include "core/format/catalog.h"
 #include "core/pxar/accessor.h"
+#include "core/pxar/following_files.h"
 #include "core/read/index_reader.h"
 #include "core/store/snapshot_reader.h"
 #include "fs/node.h"
@@ -44,6 +45,16 @@ class PxarArchive {
   // Whether the metadata at `position` is decoded, or on its way ahead of the walk.
   bool IsAtHand(uint64_t position) const { return walk_->Covers(position) || archive_->IsReadReady(position, 1); }
 
+  // The files to push into the kernel's page cache after a read of the file whose ENTRY is
+  // at `entry_start` (pxar::FollowingFiles, a few MiB of small files at most), or none when
+  // that file was among those pushed last: a reader going through the files in order then
+  // costs one request per push, not one per file. A damaged stretch of the archive yields
+  // fewer files; they report the damage when read.
+  std::vector<pxar::FollowingFile> FilesToPushAfter(uint64_t entry_start) const;
+  // Where pushed file contents are read: a reader of the contents' stream of its own, so
+  // that its read-ahead follows the pushes, which run ahead of the kernel's reads.
+  BlockSource& push_contents() const { return *push_contents_; }
+
   // The archive's name in the catalog and manifest, e.g. "root.pxar.didx".
   const std::string& stored_name() const { return stored_; }
 
@@ -54,10 +65,14 @@ class PxarArchive {
   std::unique_ptr<SnapshotReader> snapshot_;
   std::unique_ptr<IndexReader> archive_;   // metadata, without read-ahead
   std::unique_ptr<IndexReader> contents_;  // the payload of a split archive, else the archive again
+  std::unique_ptr<IndexReader> push_contents_;  // the same stream as contents_
   std::unique_ptr<pxar::Accessor> accessor_;
   std::unique_ptr<WalkReadAhead> walk_;
   mutable std::once_flag catalog_loaded_;
   mutable std::unique_ptr<const Catalog> catalog_;
+  mutable std::mutex push_mu_;
+  // The first and last file of the push started last (UINT64_MAX while it is being planned).
+  mutable uint64_t pushed_from_ = 0, pushed_to_ = 0;  // guarded by push_mu_
   mutable std::once_flag links_counted_;
   mutable std::unordered_map<uint64_t, uint32_t> link_counts_;  // entry_start -> names, ≥ 2 only
 };

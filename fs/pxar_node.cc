@@ -53,20 +53,23 @@ NodeType TypeOfMode(uint32_t mode) {
   return NodeType::kOther;
 }
 
+// `pushed`: reads the contents through the archive's reader for pushes.
 class PxarFileReader : public FileReader {
  public:
-  PxarFileReader(std::shared_ptr<const PxarArchive> archive, pxar::Entry entry)
-      : archive_(std::move(archive)), entry_(std::move(entry)) {}
+  PxarFileReader(std::shared_ptr<const PxarArchive> archive, pxar::Entry entry, bool pushed)
+      : archive_(std::move(archive)), entry_(std::move(entry)), pushed_(pushed) {}
   size_t Read(uint64_t offset, std::span<uint8_t> out) override {
     return archive_->accessor().ReadFile(entry_, offset, out);
   }
   std::optional<std::vector<SharedBytes>> ReadShared(uint64_t offset, size_t size) override {
+    if (pushed_) return archive_->accessor().ReadFileSharedFrom(archive_->push_contents(), entry_, offset, size);
     return archive_->accessor().ReadFileShared(entry_, offset, size);
   }
 
  private:
   const std::shared_ptr<const PxarArchive> archive_;
   const pxar::Entry entry_;
+  const bool pushed_;
 };
 
 }  // namespace
@@ -186,7 +189,23 @@ std::optional<std::vector<DirEntry>> PxarNode::ListFromCatalog() const {
 
 std::unique_ptr<FileReader> PxarNode::Open() {
   if (kind_ != pxar::EntryKind::kFile) return Node::Open();
-  return std::make_unique<PxarFileReader>(archive_, Location());
+  return std::make_unique<PxarFileReader>(archive_, Location(), /*pushed=*/false);
+}
+
+std::unique_ptr<FileReader> PxarNode::OpenToPush() {
+  if (kind_ != pxar::EntryKind::kFile) return Node::OpenToPush();
+  return std::make_unique<PxarFileReader>(archive_, Location(), /*pushed=*/true);
+}
+
+std::vector<NextFile> PxarNode::ReadNext() {
+  if (kind_ != pxar::EntryKind::kFile) return {};
+  std::vector<NextFile> next;
+  for (const pxar::FollowingFile& file : archive_->FilesToPushAfter(entry_start_)) {
+    std::string path = NodePath(archive_path(), std::string(), /*directory=*/false, file.entry_start);
+    uint64_t ino = InodeOf(path);
+    next.push_back({ino, std::move(path), file.size});
+  }
+  return next;
 }
 
 std::string PxarNode::ReadLink() {

@@ -35,6 +35,9 @@ class PxarNode : public Node {
   std::shared_ptr<Node> Lookup(std::string_view name) override;
   std::vector<DirEntry> List() override;
   std::unique_ptr<FileReader> Open() override;
+  // The next files in archive order (PxarArchive::FilesToPushAfter).
+  std::vector<NextFile> ReadNext() override;
+  std::unique_ptr<FileReader> OpenToPush() override;
   std::string ReadLink() override;
   std::vector<std::string> ListXattrs() override;
   std::optional<std::string> GetXattr(std::string_view name) override;

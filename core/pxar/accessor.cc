@@ -272,9 +272,14 @@ size_t Accessor::ReadFile(const Entry& file, uint64_t offset, std::span<uint8_t>
 }
 
 std::vector<SharedBytes> Accessor::ReadFileShared(const Entry& file, uint64_t offset, size_t length) const {
+  return ReadFileSharedFrom(contents_, file, offset, length);
+}
+
+std::vector<SharedBytes> Accessor::ReadFileSharedFrom(BlockSource& contents, const Entry& file, uint64_t offset,
+                                                      size_t length) const {
   if (offset >= file.file_size) return {};
   size_t n = static_cast<size_t>(std::min<uint64_t>(length, file.file_size - offset));
-  std::vector<SharedBytes> pieces = contents_.ReadShared(file.content_offset + offset, n);
+  std::vector<SharedBytes> pieces = contents.ReadShared(file.content_offset + offset, n);
   size_t got = 0;
   for (const SharedBytes& piece : pieces) got += piece.bytes.size();
   if (got != n) throw Truncated(file.content_offset + offset);

@@ -71,6 +71,10 @@ class Accessor {
   // The same bytes (up to `length`) as pieces of memory they keep alive themselves
   // (BlockSource::ReadShared): straight from the chunk cache, without a copy.
   std::vector<SharedBytes> ReadFileShared(const Entry& file, uint64_t offset, size_t length) const;
+  // As ReadFileShared, through `contents`: another reader of the stream the contents are in,
+  // whose read-ahead follows a reader of its own.
+  std::vector<SharedBytes> ReadFileSharedFrom(BlockSource& contents, const Entry& file, uint64_t offset,
+                                              size_t length) const;
 
  private:
   struct Table {

@@ -1,7 +1,10 @@
 // File archives through the kernel: a rich tree backed up with `cairn backup dir`, mounted,
 // and compared with the source with diff, stat, getfattr and getfacl.
 #include <dirent.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <fstream>
@@ -173,6 +176,66 @@ TEST_F(PxarMountTest, EntriesFarAheadOfTheWalkMatchTheSource) {
                                                            "d 4", "d.bin 8"}));
   EXPECT_EQ(DescribeTree(root), DescribeTree(far));
   ExpectNoDifferences(far, root);
+  Unmount();
+}
+
+// How many of the pages of the file at `path` the kernel's page cache holds (mincore on a
+// mapping, which reads nothing), and how many it has.
+std::pair<size_t, size_t> ResidentPages(const fsys::path& path) {
+  int fd = ::open(path.c_str(), O_RDONLY);
+  EXPECT_GE(fd, 0) << path;
+  struct stat st;
+  EXPECT_EQ(::fstat(fd, &st), 0);
+  const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+  const size_t pages = (static_cast<size_t>(st.st_size) + page - 1) / page;
+  void* map = ::mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_SHARED, fd, 0);
+  EXPECT_NE(map, MAP_FAILED) << path;
+  std::vector<unsigned char> in_core(pages);
+  EXPECT_EQ(::mincore(map, static_cast<size_t>(st.st_size), in_core.data()), 0);
+  ::munmap(map, static_cast<size_t>(st.st_size));
+  ::close(fd);
+  return {static_cast<size_t>(std::count_if(in_core.begin(), in_core.end(), [](unsigned char c) { return c & 1; })),
+          pages};
+}
+
+// Reading a file from its start pushes the small files after it (in archive order, which is
+// name order) into the kernel's page cache, so that reading them needs no request: those
+// after it are resident without having been read, with their exact contents, while those
+// before it and one too large to push (300 KiB) are not.
+TEST_F(PxarMountTest, FilesAfterOneReadArePushedIntoThePageCache) {
+  const fsys::path many = tmp_ / "many";
+  fsys::create_directories(many / "dir");
+  std::mt19937 rng(5);
+  std::vector<std::string> names;
+  for (int i = 0; i < 40; ++i) {
+    char name[8];
+    std::snprintf(name, sizeof name, "f%02d", i);
+    names.push_back(name);
+    Bytes content(i == 20 ? 300 << 10 : 1000 + 997 * static_cast<size_t>(i));
+    for (auto& b : content) b = static_cast<uint8_t>(rng());
+    WriteFileBytes(many / "dir" / name, content);
+  }
+  Cairn({"backup", "dir", store_, "--id", "many", "--backup-time", kTime, "root.pxar=" + many.string()});
+  Mount();
+  const fsys::path dir = mnt_ / "host" / "many" / kTime / "root.pxar" / "dir";
+  // Pushes go only to files the kernel knows.
+  for (const std::string& name : names) ASSERT_TRUE(fsys::is_regular_file(dir / name)) << MountLog();
+  for (const std::string& name : names) EXPECT_EQ(ResidentPages(dir / name).first, 0u) << name;
+
+  EXPECT_EQ(ReadFileBytes(dir / "f10"), ReadFileBytes(many / "dir" / "f10"));
+  auto pushed = [&](const std::string& name) {
+    auto [resident, pages] = ResidentPages(dir / name);
+    return resident == pages;
+  };
+  EXPECT_TRUE(WaitFor([&] { return pushed("f39"); }, 30)) << MountLog();
+  for (int i = 0; i < 40; ++i) {
+    if (i < 10 || i == 20) {
+      EXPECT_EQ(ResidentPages(dir / names[i]).first, 0u) << names[i];
+    } else {
+      EXPECT_TRUE(pushed(names[i])) << names[i];
+      EXPECT_EQ(ReadFileBytes(dir / names[i]), ReadFileBytes(many / "dir" / names[i])) << names[i];
+    }
+  }
   Unmount();
 }
 
