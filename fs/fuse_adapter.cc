@@ -91,7 +91,9 @@ fuse_entry_param EntryOf(fuse_req_t req, const Node& parent, const Node& node, c
 }
 
 void Init(void* adapter, fuse_conn_info* conn) {
-  static_cast<FuseAdapter*>(adapter)->set_zero_message_open((conn->capable & FUSE_CAP_NO_OPEN_SUPPORT) != 0);
+  FuseAdapter& fs = *static_cast<FuseAdapter*>(adapter);
+  fs.set_zero_message_open((conn->capable & FUSE_CAP_NO_OPEN_SUPPORT) != 0);
+  fs.set_zero_message_opendir((conn->capable & FUSE_CAP_NO_OPENDIR_SUPPORT) != 0);
   // 1 MiB reads (libfuse insists that this repeats the max_read mount option) and
   // read-ahead; the kernel clamps both to what it supports, read-ahead to the window
   // WidenKernelReadAhead (mount.cc) set.
@@ -187,23 +189,19 @@ void Read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, fuse_file_i
   if (replied && offset == 0) fs.PushReadNext(ino);
 }
 
+// With zero-message opendir, ENOSYS tells the kernel once for the whole mount that
+// directories need no opendir and releasedir (FuseAdapter::zero_message_opendir); readdir
+// then comes without a handle. Otherwise opendir takes the listing.
 void OpenDir(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
   Serve(req, "opendir", [&] {
     FuseAdapter& fs = AdapterOf(req);
-    std::shared_ptr<Node> node = fs.Get(ino);
-    FuseAdapter::Listing listing;
-    listing.entries = {{".", ino, NodeType::kDirectory}, {"..", ino, NodeType::kDirectory}};
-    for (DirEntry& entry : node->List()) listing.entries.push_back(std::move(entry));
-    fi->fh = fs.AddListing(std::move(listing));
+    if (fs.zero_message_opendir()) {
+      fuse_reply_err(req, ENOSYS);
+      return;
+    }
+    fi->fh = fs.AddListing(fs.MakeListing(ino));
     if (fuse_reply_open(req, fi) != 0) fs.ReleaseListing(fi->fh);
   });
-}
-
-// The listing opendir made for `fi`.
-FuseAdapter::Listing& OpenListing(fuse_req_t req, fuse_file_info* fi) {
-  FuseAdapter::Listing* listing = AdapterOf(req).ListingOf(fi->fh);
-  if (listing == nullptr) throw Error(ErrorKind::kInvalidInput, "readdir on a directory that is not open");
-  return *listing;
 }
 
 // Replies to readdir(plus) with the entries of `listing` from index `offset` on, as many as
@@ -233,9 +231,11 @@ struct stat ListedStat(const DirEntry& listed) {
   return st;
 }
 
-void ReadDir(fuse_req_t req, fuse_ino_t, size_t size, off_t offset, fuse_file_info* fi) {
+void ReadDir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, fuse_file_info* fi) {
   Serve(req, "readdir", [&] {
-    ReplyListing(req, size, offset, OpenListing(req, fi), [&](char* buffer, size_t space, const DirEntry& listed, off_t next) {
+    std::shared_ptr<const FuseAdapter::Listing> listing =
+        AdapterOf(req).ListingFor(ino, fi->fh, static_cast<uint64_t>(offset));
+    ReplyListing(req, size, offset, *listing, [&](char* buffer, size_t space, const DirEntry& listed, off_t next) {
       struct stat st = ListedStat(listed);
       return fuse_add_direntry(req, buffer, space, listed.name.c_str(), &st, next);
     });
@@ -254,8 +254,8 @@ void ReadDirPlus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, fuse
     FuseAdapter& fs = AdapterOf(req);
     std::shared_ptr<Node> dir = fs.Get(ino);
     std::vector<uint64_t> remembered;
-    FuseAdapter::Listing& listing = OpenListing(req, fi);
-    bool sent = ReplyListing(req, size, offset, listing, [&](char* buffer, size_t space, const DirEntry& listed, off_t next) {
+    std::shared_ptr<const FuseAdapter::Listing> listing = fs.ListingFor(ino, fi->fh, static_cast<uint64_t>(offset));
+    bool sent = ReplyListing(req, size, offset, *listing, [&](char* buffer, size_t space, const DirEntry& listed, off_t next) {
       const char* name = listed.name.c_str();
       size_t need = fuse_add_direntry_plus(req, nullptr, 0, name, nullptr, 0);
       if (need > space) return need;
@@ -488,26 +488,57 @@ void FuseAdapter::PushReadNext(uint64_t ino) {
   }
 }
 
+void FuseAdapter::set_session(fuse_session* session) {
+  listing_expiry_.reset();
+  session_ = session;
+  if (session != nullptr) listing_expiry_ = std::make_unique<ListingExpiry>(session);
+}
+
+FuseAdapter::Listing FuseAdapter::MakeListing(uint64_t ino) {
+  std::shared_ptr<Node> node = Get(ino);
+  Listing listing;
+  listing.entries = {{".", ino, NodeType::kDirectory}, {"..", ino, NodeType::kDirectory}};
+  for (DirEntry& entry : node->List()) listing.entries.push_back(std::move(entry));
+  // The kernel keeps what a readdir without a handle returns.
+  if (zero_message_opendir() && !node->immutable() && listing_expiry_) listing_expiry_->Listed(ino);
+  return listing;
+}
+
 uint64_t FuseAdapter::AddListing(Listing listing) {
+  auto shared = std::make_shared<const Listing>(std::move(listing));
   std::lock_guard lock(mu_);
   uint64_t fh = next_handle_++;
-  listings_[fh] = std::move(listing);
+  listings_[fh] = std::move(shared);
   return fh;
 }
 
-FuseAdapter::Listing* FuseAdapter::ListingOf(uint64_t fh) {
-  std::lock_guard lock(mu_);
-  auto it = listings_.find(fh);
-  return it == listings_.end() ? nullptr : &it->second;
-}
-
 void FuseAdapter::ReleaseListing(uint64_t fh) {
-  Listing listing;  // let go of outside the lock: its read-ahead unpins chunks
+  std::shared_ptr<const Listing> listing;  // let go of outside the lock
   std::lock_guard lock(mu_);
   auto it = listings_.find(fh);
   if (it == listings_.end()) return;
   listing = std::move(it->second);
   listings_.erase(it);
+}
+
+std::shared_ptr<const FuseAdapter::Listing> FuseAdapter::ListingFor(uint64_t ino, uint64_t fh, uint64_t offset) {
+  if (fh != 0) {
+    std::lock_guard lock(mu_);
+    auto it = listings_.find(fh);
+    if (it == listings_.end()) throw Error(ErrorKind::kInvalidInput, "readdir on a directory that is not open");
+    return it->second;
+  }
+  // A listing continues where its first readdir started, so that entries neither repeat
+  // nor go missing when the directory changes in between; a readdir from the start (a new
+  // listing) asks again.
+  if (offset != 0) {
+    std::lock_guard lock(mu_);
+    if (std::shared_ptr<const Listing> kept = recent_listings_.Find(ino)) return kept;
+  }
+  auto made = std::make_shared<const Listing>(MakeListing(ino));
+  std::lock_guard lock(mu_);
+  recent_listings_.Erase(ino);
+  return recent_listings_.Insert(ino, std::move(made));
 }
 
 }  // namespace cairn::fs

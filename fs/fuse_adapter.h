@@ -17,7 +17,9 @@
 #include <unordered_map>
 
 #include "core/util/log.h"
+#include "core/util/lru_cache.h"
 #include "fs/file_readers.h"
+#include "fs/listing_expiry.h"
 #include "fs/node.h"
 
 namespace cairn::fs {
@@ -57,8 +59,9 @@ class FuseAdapter {
   // The reader of file `ino` (FileReaders). Throws what the node's Open throws.
   std::shared_ptr<FileReader> ReaderOf(uint64_t ino);
 
-  // The session store notifications go to; set once it exists.
-  void set_session(fuse_session* session) { session_ = session; }
+  // The session notifications go to, set once it exists and unset (null) before it goes
+  // away, outside the session's loop.
+  void set_session(fuse_session* session);
   // After file `ino` was read from its start: pushes the contents of the files its node
   // says are read next (Node::ReadNext) into the kernel's page cache, each only while the
   // kernel knows that node, so that reading them needs no request. Errors are left to the
@@ -69,15 +72,26 @@ class FuseAdapter {
   };
   PushStats push_stats() const { return {pushed_files_.load(), pushed_bytes_.load()}; }
 
-  // A directory opened by opendir: its entries.
+  // Whether the kernel takes ENOSYS from opendir as "no opendir needed" (from INIT). Then
+  // it sends no opendir and releasedir (two requests of the four a walk makes per
+  // directory) and keeps listings in its page cache (FOPEN_CACHE_DIR); ListingExpiry ends
+  // that for the datastore's own directories.
+  bool zero_message_opendir() const { return zero_message_opendir_; }
+  void set_zero_message_opendir(bool supported) { zero_message_opendir_ = supported; }
+
+  // A directory's entries as readdir serves them, "." and ".." first.
   struct Listing {
     std::vector<DirEntry> entries;
   };
+  // The listing of directory `ino` now. Throws what the node's List throws.
+  Listing MakeListing(uint64_t ino);
   // Owns a directory listing; returns its handle for fuse_file_info::fh.
   uint64_t AddListing(Listing listing);
-  // Null for an unknown handle. The listing stays until ReleaseListing(fh).
-  Listing* ListingOf(uint64_t fh);
   void ReleaseListing(uint64_t fh);
+  // The listing a readdir of `ino` at `offset` continues: that of handle `fh` (opendir's),
+  // or without one (zero-message opendir) the listing made at offset 0 of `ino`, kept among
+  // the last few, else a new one. Throws kInvalidInput for an unknown handle.
+  std::shared_ptr<const Listing> ListingFor(uint64_t ino, uint64_t fh, uint64_t offset);
 
  private:
   struct Known {
@@ -88,10 +102,13 @@ class FuseAdapter {
   const FsContext& context_;
   std::mutex mu_;
   std::unordered_map<uint64_t, Known> nodes_;        // guarded by mu_
-  std::unordered_map<uint64_t, Listing> listings_;  // guarded by mu_
+  std::unordered_map<uint64_t, std::shared_ptr<const Listing>> listings_;  // guarded by mu_; by handle
+  LruCache<uint64_t, const Listing> recent_listings_{16};                   // guarded by mu_; by inode
   uint64_t next_handle_ = 1;                         // guarded by mu_
   RecentMessages logged_failures_;
   std::atomic<bool> zero_message_open_ = false;
+  std::atomic<bool> zero_message_opendir_ = false;
+  std::unique_ptr<ListingExpiry> listing_expiry_;  // while there is a session
   FileReaders readers_;
   std::atomic<fuse_session*> session_ = nullptr;
   // A push waits for the kernel's page locks, which a read in flight holds until another

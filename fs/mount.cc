@@ -67,6 +67,13 @@ void WidenKernelReadAhead(const std::filesystem::path& mountpoint) {
   if (!read_ahead) Log(LogLevel::kDebug, "kernel read-ahead of " + mountpoint.string() + " left at its default");
 }
 
+// Lets the adapter send notifications through the session while it exists.
+struct AdapterSession {
+  AdapterSession(FuseAdapter& fs, fuse_session* session) : adapter(fs) { fs.set_session(session); }
+  ~AdapterSession() { adapter.set_session(nullptr); }
+  FuseAdapter& adapter;
+};
+
 struct LoopConfig {
   fuse_loop_config* config = fuse_loop_cfg_create();
   ~LoopConfig() { fuse_loop_cfg_destroy(config); }
@@ -92,7 +99,7 @@ void ServeMount(const FsContext& context, const MountOptions& options, const std
     session.se = fuse_session_new(&args, &FuseAdapter::Operations(), sizeof(fuse_lowlevel_ops), &adapter);
     fuse_opt_free_args(&args);
     if (session.se == nullptr) throw Error(ErrorKind::kIo, "cannot create the FUSE session");
-    adapter.set_session(session.se);
+    AdapterSession adapter_session(adapter, session.se);
     if (fuse_set_signal_handlers(session.se) != 0) throw Error(ErrorKind::kIo, "cannot install signal handlers");
     session.handlers = true;
     if (fuse_session_mount(session.se, options.mountpoint.c_str()) != 0) {

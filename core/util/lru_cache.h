@@ -24,6 +24,15 @@ class LruCache {
     return it->second->value;
   }
 
+  // Drops the value under `key`, if any.
+  void Erase(const Key& key) {
+    auto it = entries_.find(key);
+    if (it == entries_.end()) return;
+    weight_ -= it->second->weight;
+    order_.erase(it->second);
+    entries_.erase(it);
+  }
+
   // Inserts `value` unless `key` is present (someone made it meanwhile), evicting the least
   // recently used beyond the capacity; returns what is cached under `key` now. A value
   // heavier than the whole capacity is returned without being kept.

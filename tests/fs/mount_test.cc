@@ -7,6 +7,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -235,6 +236,46 @@ TEST_F(MountTest, SnapshotsAddedAndPrunedWhileMounted) {
     EXPECT_EQ(errno, EIO);
   }
   close(open_fd);
+}
+
+// The sorted names a directory listing (readdir) of `dir` shows.
+std::vector<std::string> Listed(const fsys::path& dir) {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const fsys::directory_entry& e : fsys::directory_iterator(dir, ec)) names.push_back(e.path().filename());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+// The kernel keeps directory listings (zero-message opendir); those of the datastore's own
+// directories still show snapshots, groups and types added and pruned while mounted, once
+// each was listed before the change.
+TEST_F(MountTest, ListingsShowSnapshotsAddedAndPrunedWhileMounted) {
+  Mount();
+  const fsys::path group = mnt_ / "vm/100";
+  using Names = std::vector<std::string>;
+  ASSERT_EQ(Listed(group), (Names{kT1, kT2, "index.json", "latest"})) << MountLog();
+  ASSERT_EQ(Listed(mnt_ / "vm"), (Names{"100"}));
+  const Names root = Listed(mnt_);
+  ASSERT_EQ(std::count(root.begin(), root.end(), "ct"), 0);
+
+  BackupImage("100", kT3, MixedImage(1, 10, 3));
+  BackupImage("101", kT1, MixedImage(1, 10, 4));
+  const fsys::path tree = tmp_ / "tree";
+  fsys::create_directories(tree);
+  Cairn({"backup", "dir", store_, "--type", "ct", "--id", "200", "--backup-time", kT1, "root.pxar=" + tree.string()});
+  EXPECT_TRUE(WaitFor([&] { return Listed(group) == Names{kT1, kT2, kT3, "index.json", "latest"}; }, 30))
+      << testing::PrintToString(Listed(group));
+  EXPECT_TRUE(WaitFor([&] { return Listed(mnt_ / "vm") == Names{"100", "101"}; }, 30));
+  EXPECT_TRUE(WaitFor([&] {
+    Names now = Listed(mnt_);
+    return std::count(now.begin(), now.end(), "ct") == 1;
+  }, 30));
+
+  fsys::remove_all(fsys::path(store_) / "vm/100" / kT1);
+  EXPECT_TRUE(WaitFor([&] { return Listed(group) == Names{kT2, kT3, "index.json", "latest"}; }, 30))
+      << testing::PrintToString(Listed(group));
+  Unmount();
 }
 
 TEST_F(MountTest, EncryptedSnapshotWithoutKey) {
