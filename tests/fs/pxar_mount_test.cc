@@ -208,7 +208,7 @@ TEST_F(PxarMountTest, FilesAfterOneReadArePushedIntoThePageCache) {
   std::mt19937 rng(5);
   std::vector<std::string> names;
   for (int i = 0; i < 40; ++i) {
-    char name[8];
+    char name[16];
     std::snprintf(name, sizeof name, "f%02d", i);
     names.push_back(name);
     Bytes content(i == 20 ? 300 << 10 : 1000 + 997 * static_cast<size_t>(i));
