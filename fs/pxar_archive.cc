@@ -71,6 +71,7 @@ uint32_t PxarArchive::LinkCount(uint64_t entry_start) const {
 std::vector<pxar::FollowingFile> PxarArchive::FilesToPushAfter(uint64_t entry_start) const {
   // Small files only: the kernel reads larger ones in few requests, with read-ahead.
   static constexpr pxar::FollowingLimits kLimits{.max_files = 128, .max_bytes = 4 << 20, .max_file_size = 256 << 10};
+  if (read_options_.readahead == 0) return {};  // no reading ahead of any kind
   {
     std::lock_guard lock(push_mu_);
     if (entry_start >= pushed_from_ && entry_start <= pushed_to_) return {};

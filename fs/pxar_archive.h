@@ -49,7 +49,7 @@ class PxarArchive {
   // at `entry_start` (pxar::FollowingFiles, a few MiB of small files at most), or none when
   // that file was among those pushed last: a reader going through the files in order then
   // costs one request per push, not one per file. A damaged stretch of the archive yields
-  // fewer files; they report the damage when read.
+  // fewer files; they report the damage when read. None with read-ahead off (depth 0).
   std::vector<pxar::FollowingFile> FilesToPushAfter(uint64_t entry_start) const;
   // Where pushed file contents are read: a reader of the contents' stream of its own, so
   // that its read-ahead follows the pushes, which run ahead of the kernel's reads.

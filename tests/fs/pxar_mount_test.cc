@@ -10,6 +10,7 @@
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <thread>
 
 #include "tests/fs/mount_fixture.h"
 #include "tests/pxar/rich_tree.h"
@@ -236,6 +237,15 @@ TEST_F(PxarMountTest, FilesAfterOneReadArePushedIntoThePageCache) {
       EXPECT_EQ(ReadFileBytes(dir / names[i]), ReadFileBytes(many / "dir" / names[i])) << names[i];
     }
   }
+  Unmount();
+
+  // Without read-ahead nothing is pushed: a push takes milliseconds, this waits a second.
+  Mount({"--readahead", "0"});
+  for (const std::string& name : names) ASSERT_TRUE(fsys::is_regular_file(dir / name)) << MountLog();
+  EXPECT_EQ(ReadFileBytes(dir / "f10"), ReadFileBytes(many / "dir" / "f10"));
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  EXPECT_EQ(ResidentPages(dir / "f11").first, 0u);
+  EXPECT_EQ(ResidentPages(dir / "f39").first, 0u);
   Unmount();
 }
 
