@@ -53,7 +53,7 @@ NodeType TypeOfMode(uint32_t mode) {
   return NodeType::kOther;
 }
 
-// `pushed`: reads the contents through the archive's reader for pushes.
+// `pushed`: ReadShared (what the adapter pushes) goes through the archive's reader for pushes.
 class PxarFileReader : public FileReader {
  public:
   PxarFileReader(std::shared_ptr<const PxarArchive> archive, pxar::Entry entry, bool pushed)
