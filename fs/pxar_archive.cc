@@ -22,13 +22,12 @@ PxarArchive::PxarArchive(const FsContext& context, const Snapshot& snapshot, con
   if (stored.ends_with(kMetaSuffix)) {
     std::string payload = stored.substr(0, stored.size() - kMetaSuffix.size()) + ".ppxar.didx";
     contents_ = OpenArchiveReader(*snapshot_, payload, *context.cache, context.read_options);
-    push_contents_ = OpenArchiveReader(*snapshot_, payload, *context.cache, context.read_options);
     accessor_ = std::make_unique<pxar::Accessor>(*archive_, contents_.get(), archive_->description());
   } else {
-    contents_ = OpenArchiveReader(*snapshot_, stored, *context.cache, context.read_options);
-    push_contents_ = OpenArchiveReader(*snapshot_, stored, *context.cache, context.read_options);
+    contents_ = archive_->Reopen(context.read_options);
     accessor_ = std::make_unique<pxar::Accessor>(*archive_, nullptr, archive_->description(), contents_.get());
   }
+  push_contents_ = contents_->Reopen(context.read_options);
   walk_ = std::make_unique<WalkReadAhead>(*archive_, context.read_options.readahead);
 }
 
@@ -58,7 +57,7 @@ uint32_t PxarArchive::LinkCount(uint64_t entry_start) const {
       const Catalog* listed = catalog();
       if (listed && !pxar::MayHaveHardlinks(*listed, stored_)) return;
       // One sequential pass over the metadata: a reader of its own that reads ahead.
-      std::unique_ptr<IndexReader> walk = OpenArchiveReader(*snapshot_, stored_, cache_, read_options_);
+      std::unique_ptr<IndexReader> walk = archive_->Reopen(read_options_);
       link_counts_ = pxar::CountHardlinks(*walk, archive_->description());
     } catch (const Error&) {
       link_counts_.clear();  // a damaged archive: its hardlinks show one name each

@@ -9,12 +9,13 @@ std::vector<FollowingFile> FollowingFiles(BlockSource& archive, const std::strin
                                           const FollowingLimits& limits) {
   ItemCursor cursor(archive, description);
   const uint64_t size = cursor.archive_size();
-  uint64_t htype = cursor.ReadHeader(entry_start, size).htype;
-  if (htype != kEntry && htype != kEntryV1) throw cursor.Corrupt(entry_start, "not an ENTRY item");
+  ItemCursor::Header first = cursor.ReadHeader(entry_start, size);
+  if (first.htype != kEntry && first.htype != kEntryV1) throw cursor.Corrupt(entry_start, "not an ENTRY item");
   std::vector<FollowingFile> files;
   uint64_t bytes = 0;
   uint64_t last_entry = entry_start;  // contents belong to the ENTRY before them
-  for (uint64_t pos = entry_start; pos < size && files.size() < limits.max_files && bytes < limits.max_bytes;) {
+  for (uint64_t pos = entry_start + first.full_size;
+       pos < size && files.size() < limits.max_files && bytes < limits.max_bytes;) {
     ItemCursor::Header h = cursor.ReadHeader(pos, size);
     uint64_t file_size = 0;
     if (h.htype == kEntry || h.htype == kEntryV1) {

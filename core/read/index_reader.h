@@ -50,6 +50,10 @@ class IndexReader : public BlockSource, private ReadAhead::Chunks {
 
   // "<datastore>/<snapshot path>/<archive>" or whatever the creator passed.
   const std::string& description() const { return description_; }
+  // Another reader of the same archive with read-ahead of its own (`options`), for a
+  // second sequential reader whose streams should not mix with this one's. The index is
+  // copied from memory, not read again.
+  virtual std::unique_ptr<IndexReader> Reopen(const ReadOptions& options) const = 0;
 
   // The chunk layout.
   size_t chunk_count() const override = 0;
@@ -70,6 +74,8 @@ class IndexReader : public BlockSource, private ReadAhead::Chunks {
  protected:
   // `cache` must outlive the reader; see ChunkSource for `source`.
   IndexReader(ChunkCache& cache, ChunkSource source, std::string description, const ReadOptions& options);
+  ChunkCache& cache() const { return cache_; }
+  const ChunkSource& source() const { return source_; }
 
  private:
   ChunkKey KeyOf(size_t i) const { return {chunk_digest(i), static_cast<size_t>(chunk_length(i))}; }
@@ -110,6 +116,9 @@ class IndexReaderOf : public IndexReader {
   }
 
   const Index& index() const { return index_; }
+  std::unique_ptr<IndexReader> Reopen(const ReadOptions& options) const override {
+    return std::make_unique<Reader>(index_, cache(), source(), description(), options);
+  }
 
   uint64_t size() const override { return index_.size(); }
   size_t chunk_count() const override { return index_.chunk_count(); }
