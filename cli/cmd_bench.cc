@@ -178,7 +178,7 @@ nlohmann::json DecodeAll(const Index& index, const ChunkStore& store, const Cryp
   for (size_t i = 0; i < index.chunk_count(); ++i) {
     const Digest& digest = index.digest(i);
     Clock::time_point t0 = Clock::now();
-    Bytes encoded = store.Fetch(digest);
+    AlignedBytes encoded = store.Fetch(digest);
     Clock::time_point t1 = Clock::now();
     Bytes plain = DecodeChunk(encoded, digest, index.chunk_length(i), crypt);
     decoding += Clock::now() - t1;

@@ -50,13 +50,23 @@ AesKey SequentialKey() {
   return key;
 }
 
-TempDir::TempDir() {
-  // Datastores have 65536 chunk directories: on tmpfs they are made and removed in about a
-  // second, on a disk with discard in more than a minute.
+namespace {
+
+// Datastores have 65536 chunk directories: on tmpfs they are made and removed in about a
+// second, on a disk with discard in more than a minute.
+std::string DefaultTempBase() {
   const char* base = std::getenv("TMPDIR");
   if (base == nullptr) base = ::access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-  std::string tmpl = std::string(base) + "/cairn-test-XXXXXX";
-  if (mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+  return base;
+}
+
+}  // namespace
+
+TempDir::TempDir() : TempDir(DefaultTempBase()) {}
+
+TempDir::TempDir(const std::string& base) {
+  std::string tmpl = base + "/cairn-test-XXXXXX";
+  if (mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp under " + base + " failed");
   path_ = tmpl;
 }
 

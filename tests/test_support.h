@@ -24,10 +24,12 @@ AesKey SequentialKey();
 // kind `kind`.
 std::string ErrorOf(const std::function<void()>& f, ErrorKind kind);
 
-// A fresh directory under $TMPDIR (else /dev/shm, else /tmp), removed with its contents on destruction.
+// A fresh directory under $TMPDIR (else /dev/shm, else /tmp), or under `base`, removed with
+// its contents on destruction.
 class TempDir {
  public:
   TempDir();
+  explicit TempDir(const std::string& base);
   ~TempDir();
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;

@@ -31,7 +31,7 @@ struct ChunkEntry {
   int uses = 0;           // demand requests so far; the second one promotes to protected
   std::list<std::shared_ptr<ChunkEntry>>* segment = nullptr;  // its segment list while resident
   std::list<std::shared_ptr<ChunkEntry>>::iterator position;  // its place in *segment
-  Bytes encoded;                                              // from the fetch until the decode takes it
+  AlignedBytes encoded;                                       // from the fetch until the decode takes it
   std::weak_ptr<ChunkPin> pin;  // alive while any PendingChunk for this entry exists
 
   // The outcome, published once; guarded by done_mu.
@@ -93,15 +93,16 @@ struct ChunkCache::Accounting {
   std::atomic<uint64_t> encoded{0};      // fetched bytes waiting for or in their decode
 
   // Buffers kept for reuse, at most kRecycled.
+  template <typename Buffer>
   class Recycled {
    public:
     // A kept buffer with room for more than `size` bytes, or an empty one.
-    Bytes Take(size_t size) {
+    Buffer Take(size_t size) {
       std::lock_guard lock(mu_);
-      for (Bytes& buffer : buffers_) {
+      for (Buffer& buffer : buffers_) {
         if (buffer.capacity() > size) {
           std::swap(buffer, buffers_.back());
-          Bytes taken = std::move(buffers_.back());
+          Buffer taken = std::move(buffers_.back());
           buffers_.pop_back();
           return taken;
         }
@@ -109,7 +110,7 @@ struct ChunkCache::Accounting {
       return {};
     }
     // Keeps `buffer`, or frees it when kRecycled are kept.
-    void Keep(Bytes&& buffer) {
+    void Keep(Buffer&& buffer) {
       if (buffer.capacity() == 0) return;
       std::unique_lock lock(mu_);
       if (buffers_.size() < kRecycled) {
@@ -117,15 +118,15 @@ struct ChunkCache::Accounting {
         return;
       }
       lock.unlock();
-      Bytes().swap(buffer);
+      Buffer().swap(buffer);
     }
 
    private:
     std::mutex mu_;
-    std::vector<Bytes> buffers_;  // guarded by mu_
+    std::vector<Buffer> buffers_;  // guarded by mu_
   };
-  Recycled decoded_buffers;  // of freed chunks (a decode writes one byte past the chunk's size)
-  Recycled fetch_buffers;    // of fetched chunks, once decoded
+  Recycled<Bytes> decoded_buffers;       // of freed chunks (a decode writes one byte past the chunk's size)
+  Recycled<AlignedBytes> fetch_buffers;  // of fetched chunks, once decoded
 
   void Add(uint64_t n) {
     uint64_t now = live.fetch_add(n) + n;
@@ -409,7 +410,7 @@ void ChunkCache::RunFetch() {
     }
     ++counters_.fetches;
   }
-  Bytes encoded;
+  AlignedBytes encoded;
   try {
     encoded = entry->source.store->FetchInto(entry->key.digest, accounting_->fetch_buffers.Take(0));
   } catch (const std::exception& e) {
@@ -432,7 +433,7 @@ void ChunkCache::RunFetch() {
 
 void ChunkCache::RunDecode() {
   EntryPtr entry;
-  Bytes encoded;
+  AlignedBytes encoded;
   {
     std::lock_guard lock(mu_);
     entry = TakeJob(decode_jobs_, ChunkStage::kDecodeQueued, ChunkStage::kDecoding);
@@ -445,10 +446,9 @@ void ChunkCache::RunDecode() {
   std::optional<Error> error;
   try {
     Bytes recycled = accounting_->decoded_buffers.Take(entry->key.size);
-    Bytes plain =
-        DecodeChunk(std::move(encoded), entry->key.digest, entry->key.size, entry->source.crypt, &recycled);
-    // Let go of before publishing: the encoded copy when it did not become the result, the
-    // recycled buffer when the result did not need it.
+    Bytes plain = DecodeChunk(encoded, entry->key.digest, entry->key.size, entry->source.crypt, &recycled);
+    // Let go of before publishing: the fetched chunk, and the recycled buffer when the
+    // result did not need it.
     accounting_->fetch_buffers.Keep(std::move(encoded));
     accounting_->decoded_buffers.Keep(std::move(recycled));
     data = ChunkHandle(new Bytes(std::move(plain)), ReleaseChunk<Accounting>{accounting_, entry->key.size});

@@ -180,18 +180,6 @@ Bytes DecodeChunk(ByteView raw, const Digest& digest, size_t expected_size, cons
   }
 }
 
-Bytes DecodeChunk(Bytes&& raw, const Digest& digest, size_t expected_size, const CryptConfig* crypt,
-                  Bytes* recycled) {
-  BlobView view = ParseBlob(raw);
-  if (view.kind != BlobKind::kPlain || view.payload.size() != expected_size ||
-      ChunkDigestOf(view.payload, crypt) != digest) {
-    // Decodes, or says what is wrong.
-    return DecodeChunk(ByteView(raw), digest, expected_size, crypt, recycled);
-  }
-  raw.erase(raw.begin(), raw.begin() + kBlobHeaderSize);
-  return std::move(raw);
-}
-
 Bytes EncodeBlob(ByteView plain, const CryptConfig* crypt, bool compress) {
   if (plain.size() > kMaxBlobSize) {
     throw Error(ErrorKind::kInvalidInput, "data of " + std::to_string(plain.size()) + " bytes exceeds the blob limit of 128 MiB");

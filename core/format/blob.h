@@ -57,10 +57,6 @@ Bytes DecodeBlob(ByteView raw, const CryptConfig* crypt, size_t max_size = kMaxB
 // into it. The result takes it (leaving it empty) unless it needs no memory of its own.
 Bytes DecodeChunk(ByteView raw, const Digest& digest, size_t expected_size, const CryptConfig* crypt,
                   Bytes* recycled = nullptr);
-// The same, taking the encoded bytes: an uncompressed, unencrypted chunk is checked where it
-// lies and becomes the result with its header cut off, instead of a copy in a fresh buffer.
-Bytes DecodeChunk(Bytes&& raw, const Digest& digest, size_t expected_size, const CryptConfig* crypt,
-                  Bytes* recycled = nullptr);
 
 // The digest a chunk of this plaintext has: SHA-256, or the keyed digest with a key.
 Digest ChunkDigestOf(ByteView plain, const CryptConfig* crypt);

@@ -1,13 +1,11 @@
 #include "core/store/chunk_store.h"
 
-#include <sys/stat.h>
-
 #include <cerrno>
 #include <thread>
 
 #include "core/util/error.h"
-#include "core/util/file.h"
 #include "core/util/hex.h"
+#include "core/util/uncached_read.h"
 
 namespace cairn {
 
@@ -21,11 +19,11 @@ std::filesystem::path LocalChunkStore::ChunkPath(const Digest& digest) const {
 
 std::string LocalChunkStore::Describe(const Digest& digest) const { return ChunkPath(digest).string(); }
 
-Bytes LocalChunkStore::FetchInto(const Digest& digest, Bytes buffer) const {
+AlignedBytes LocalChunkStore::FetchInto(const Digest& digest, AlignedBytes buffer) const {
   std::filesystem::path path = ChunkPath(digest);
-  Bytes data;
+  AlignedBytes data;
   try {
-    data = ReadWholeFile(path, kMaxEncodedChunkSize, std::move(buffer));
+    data = ReadWholeFileUncached(path, kMaxEncodedChunkSize, std::move(buffer));
   } catch (const Error& e) {
     if (e.kind() == ErrorKind::kNotFound) {
       // A reader holds its snapshot's lock, so PBS cannot prune it meanwhile; a missing chunk
@@ -47,7 +45,7 @@ Bytes LocalChunkStore::FetchInto(const Digest& digest, Bytes buffer) const {
 DelayedChunkStore::DelayedChunkStore(std::shared_ptr<const ChunkStore> inner, std::chrono::microseconds delay)
     : inner_(std::move(inner)), delay_(delay) {}
 
-Bytes DelayedChunkStore::FetchInto(const Digest& digest, Bytes buffer) const {
+AlignedBytes DelayedChunkStore::FetchInto(const Digest& digest, AlignedBytes buffer) const {
   std::this_thread::sleep_for(delay_);
   return inner_->FetchInto(digest, std::move(buffer));
 }

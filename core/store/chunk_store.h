@@ -7,7 +7,7 @@
 #include <memory>
 
 #include "core/crypto/sha256.h"
-#include "core/util/bytes.h"
+#include "core/util/aligned_bytes.h"
 
 namespace cairn {
 
@@ -18,22 +18,23 @@ class ChunkStore {
   // Returns the encoded chunk (a DataBlob file's bytes). Thread-safe. Throws Error:
   // kNotFound when the chunk is absent (e.g. garbage-collected after a prune, or only a
   // zero-length S3 cache marker is present locally), kIo when reading fails.
-  Bytes Fetch(const Digest& digest) const { return FetchInto(digest, {}); }
+  AlignedBytes Fetch(const Digest& digest) const { return FetchInto(digest, {}); }
   // The same, read into `buffer` when it can be (a recycled buffer, whatever it holds: see
-  // ReadWholeFile).
-  virtual Bytes FetchInto(const Digest& digest, Bytes buffer) const = 0;
+  // ReadWholeFileUncached).
+  virtual AlignedBytes FetchInto(const Digest& digest, AlignedBytes buffer) const = 0;
 
   // A human-readable location of the chunk for error messages (a file path).
   virtual std::string Describe(const Digest& digest) const = 0;
 };
 
 // Chunks in a datastore's `.chunks/<4 hex>/<64 hex>` files. Opens with O_NOATIME where
-// permitted and never writes.
+// permitted and never writes. Reads chunks that are not in the page cache with direct I/O,
+// so they do not fill it (ReadWholeFileUncached).
 class LocalChunkStore : public ChunkStore {
  public:
   explicit LocalChunkStore(std::filesystem::path datastore_root);
 
-  Bytes FetchInto(const Digest& digest, Bytes buffer) const override;
+  AlignedBytes FetchInto(const Digest& digest, AlignedBytes buffer) const override;
   std::string Describe(const Digest& digest) const override;
   std::filesystem::path ChunkPath(const Digest& digest) const;
 
@@ -47,7 +48,7 @@ class DelayedChunkStore : public ChunkStore {
  public:
   DelayedChunkStore(std::shared_ptr<const ChunkStore> inner, std::chrono::microseconds delay);
 
-  Bytes FetchInto(const Digest& digest, Bytes buffer) const override;
+  AlignedBytes FetchInto(const Digest& digest, AlignedBytes buffer) const override;
   std::string Describe(const Digest& digest) const override { return inner_->Describe(digest); }
 
  private:

@@ -42,7 +42,7 @@ void MemoryChunkStore::Release() {
   released_.notify_all();
 }
 
-Bytes MemoryChunkStore::FetchInto(const Digest& digest, Bytes) const {
+AlignedBytes MemoryChunkStore::FetchInto(const Digest& digest, AlignedBytes) const {
   std::unique_lock lock(mu_);
   ++fetch_counts_[digest];
   fetch_order_.push_back(digest);
@@ -50,7 +50,7 @@ Bytes MemoryChunkStore::FetchInto(const Digest& digest, Bytes) const {
   auto it = chunks_.find(digest);
   if (it == chunks_.end())
     throw Error(ErrorKind::kNotFound, "chunk " + ToHex(digest) + " is missing (memory)");
-  return it->second;
+  return AlignedBytes(it->second.begin(), it->second.end());
 }
 
 std::string MemoryChunkStore::Describe(const Digest& digest) const {

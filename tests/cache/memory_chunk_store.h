@@ -31,7 +31,7 @@ class MemoryChunkStore : public ChunkStore {
   void Hold();
   void Release();
 
-  Bytes FetchInto(const Digest& digest, Bytes buffer) const override;
+  AlignedBytes FetchInto(const Digest& digest, AlignedBytes buffer) const override;
   std::string Describe(const Digest& digest) const override;
 
   size_t fetches(const Digest& digest) const;
