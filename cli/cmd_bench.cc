@@ -180,7 +180,7 @@ nlohmann::json DecodeAll(const Index& index, const ChunkStore& store, const Cryp
     Clock::time_point t0 = Clock::now();
     AlignedBytes encoded = store.Fetch(digest);
     Clock::time_point t1 = Clock::now();
-    Bytes plain = DecodeChunk(encoded, digest, index.chunk_length(i), crypt);
+    AlignedBytes plain = DecodeChunk(encoded, digest, index.chunk_length(i), crypt);
     decoding += Clock::now() - t1;
     fetching += t1 - t0;
     bytes += plain.size();

@@ -93,16 +93,15 @@ struct ChunkCache::Accounting {
   std::atomic<uint64_t> encoded{0};      // fetched bytes waiting for or in their decode
 
   // Buffers kept for reuse, at most kRecycled.
-  template <typename Buffer>
   class Recycled {
    public:
     // A kept buffer with room for more than `size` bytes, or an empty one.
-    Buffer Take(size_t size) {
+    AlignedBytes Take(size_t size) {
       std::lock_guard lock(mu_);
-      for (Buffer& buffer : buffers_) {
+      for (AlignedBytes& buffer : buffers_) {
         if (buffer.capacity() > size) {
           std::swap(buffer, buffers_.back());
-          Buffer taken = std::move(buffers_.back());
+          AlignedBytes taken = std::move(buffers_.back());
           buffers_.pop_back();
           return taken;
         }
@@ -110,7 +109,7 @@ struct ChunkCache::Accounting {
       return {};
     }
     // Keeps `buffer`, or frees it when kRecycled are kept.
-    void Keep(Buffer&& buffer) {
+    void Keep(AlignedBytes&& buffer) {
       if (buffer.capacity() == 0) return;
       std::unique_lock lock(mu_);
       if (buffers_.size() < kRecycled) {
@@ -118,15 +117,15 @@ struct ChunkCache::Accounting {
         return;
       }
       lock.unlock();
-      Buffer().swap(buffer);
+      AlignedBytes().swap(buffer);
     }
 
    private:
     std::mutex mu_;
-    std::vector<Buffer> buffers_;  // guarded by mu_
+    std::vector<AlignedBytes> buffers_;  // guarded by mu_
   };
-  Recycled<Bytes> decoded_buffers;       // of freed chunks (a decode writes one byte past the chunk's size)
-  Recycled<AlignedBytes> fetch_buffers;  // of fetched chunks, once decoded
+  Recycled decoded_buffers;  // of freed chunks (a decode writes one byte past the chunk's size)
+  Recycled fetch_buffers;    // of fetched chunks, once decoded
 
   void Add(uint64_t n) {
     uint64_t now = live.fetch_add(n) + n;
@@ -167,9 +166,9 @@ template <typename Accounting>
 struct ReleaseChunk {
   std::shared_ptr<Accounting> accounting;
   uint64_t size;
-  void operator()(const Bytes* bytes) const {
+  void operator()(const AlignedBytes* bytes) const {
     // Created non-const by the decode (RunDecode), so its buffer may be taken back.
-    accounting->decoded_buffers.Keep(std::move(*const_cast<Bytes*>(bytes)));
+    accounting->decoded_buffers.Keep(std::move(*const_cast<AlignedBytes*>(bytes)));
     delete bytes;
     accounting->Freed(size);
   }
@@ -445,13 +444,14 @@ void ChunkCache::RunDecode() {
   ChunkHandle data;
   std::optional<Error> error;
   try {
-    Bytes recycled = accounting_->decoded_buffers.Take(entry->key.size);
-    Bytes plain = DecodeChunk(encoded, entry->key.digest, entry->key.size, entry->source.crypt, &recycled);
-    // Let go of before publishing: the fetched chunk, and the recycled buffer when the
-    // result did not need it.
+    AlignedBytes recycled = accounting_->decoded_buffers.Take(entry->key.size);
+    AlignedBytes plain =
+        DecodeChunk(std::move(encoded), entry->key.digest, entry->key.size, entry->source.crypt, &recycled);
+    // Let go of before publishing: the encoded copy when it did not become the result, the
+    // recycled buffer when the result did not need it.
     accounting_->fetch_buffers.Keep(std::move(encoded));
     accounting_->decoded_buffers.Keep(std::move(recycled));
-    data = ChunkHandle(new Bytes(std::move(plain)), ReleaseChunk<Accounting>{accounting_, entry->key.size});
+    data = ChunkHandle(new AlignedBytes(std::move(plain)), ReleaseChunk<Accounting>{accounting_, entry->key.size});
   } catch (const std::exception& e) {
     error = AsError(e);
   }

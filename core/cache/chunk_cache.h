@@ -34,6 +34,7 @@
 #include "core/crypto/crypt_config.h"
 #include "core/crypto/sha256.h"
 #include "core/store/chunk_store.h"
+#include "core/util/aligned_bytes.h"
 #include "core/util/bytes.h"
 #include "core/util/error.h"
 #include "core/util/thread_pool.h"
@@ -44,8 +45,9 @@ inline constexpr uint64_t kDefaultCacheBudget = 256 << 20;
 inline constexpr size_t kDefaultFetchThreads = 32;
 
 // Decoded chunk bytes. The cache and any number of readers share them; they are freed when
-// the last holder lets go, never while a reader uses them.
-using ChunkHandle = std::shared_ptr<const Bytes>;
+// the last holder lets go, never while a reader uses them. Page-aligned: an uncompressed
+// chunk is read with direct I/O and becomes its own decoded bytes (DecodeChunk).
+using ChunkHandle = std::shared_ptr<const AlignedBytes>;
 
 // What identifies a chunk and what its decoded size must be (from the index).
 struct ChunkKey {

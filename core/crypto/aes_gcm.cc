@@ -55,9 +55,8 @@ GcmTag AesGcmEncrypt(const AesKey& key, const GcmIv& iv, ByteView plain, Bytes& 
   return tag;
 }
 
-bool AesGcmDecrypt(const AesKey& key, ByteView iv, ByteView tag, ByteView cipher, Bytes& plain) {
+bool AesGcmDecrypt(const AesKey& key, ByteView iv, ByteView tag, ByteView cipher, std::span<uint8_t> plain) {
   CipherCtx ctx = NewGcmContext(key.data(), iv.data(), iv.size(), false);
-  plain.resize(cipher.size());
   CipherUpdate(ctx.get(), cipher, plain.data());
   if (EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, static_cast<int>(tag.size()),
                           const_cast<uint8_t*>(tag.data())) != 1) {

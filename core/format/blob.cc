@@ -37,7 +37,8 @@ struct DCtxFree {
 
 // Streaming decode: frames with or without content size, and concatenated frames. Output
 // beyond max_size is an error; we decode at most one byte past it to notice.
-void ZstdDecompress(ByteView in, size_t max_size, Bytes& out) {
+template <typename Buffer>
+void ZstdDecompress(ByteView in, size_t max_size, Buffer& out) {
   thread_local std::unique_ptr<ZSTD_DCtx, DCtxFree> dctx(ZSTD_createDCtx());
   if (!dctx) throw std::bad_alloc();
   ZSTD_DCtx_reset(dctx.get(), ZSTD_reset_session_only);
@@ -117,35 +118,39 @@ void CheckBlobCrc(const BlobView& view) {
 namespace {
 
 // Decrypts and decompresses a parsed blob without looking at its CRC, into *recycled (see
-// DecodeChunk) when given and the result is not the decrypted data itself.
-Bytes DecodePayload(const BlobView& view, const CryptConfig* crypt, size_t max_size, Bytes* recycled = nullptr) {
+// DecodeChunk) when given. Buffer: Bytes for blobs, AlignedBytes for chunks.
+template <typename Buffer>
+Buffer DecodePayload(const BlobView& view, const CryptConfig* crypt, size_t max_size, Buffer* recycled = nullptr) {
+  Buffer out;
+  if (recycled != nullptr) out.swap(*recycled);
   ByteView payload = view.payload;
-  Bytes decrypted;
+  if (payload.size() > max_size && !view.compressed()) {
+    throw Error(ErrorKind::kCorrupt, "blob data of " + std::to_string(payload.size()) +
+                                         " bytes exceeds the limit of " + std::to_string(max_size));
+  }
+  Buffer decrypted;
   if (view.encrypted()) {
     if (crypt == nullptr) throw Error(ErrorKind::kCrypto, "blob is encrypted and no key was given");
-    if (!AesGcmDecrypt(crypt->enc_key(), view.iv, view.tag, payload, decrypted)) {
+    // Uncompressed: decrypted where the result goes.
+    Buffer& plain = view.compressed() ? decrypted : out;
+    plain.resize(payload.size());
+    if (!AesGcmDecrypt(crypt->enc_key(), view.iv, view.tag, payload, plain)) {
       throw Error(ErrorKind::kCrypto, "decryption failed: wrong key or tampered data (GCM tag mismatch)");
     }
+    if (!view.compressed()) return out;
     payload = decrypted;
   }
-  Bytes out;
-  if (recycled != nullptr) out.swap(*recycled);
   if (view.compressed()) {
     ZstdDecompress(payload, max_size, out);
   } else {
-    if (payload.size() > max_size) {
-      throw Error(ErrorKind::kCorrupt, "blob data of " + std::to_string(payload.size()) +
-                                           " bytes exceeds the limit of " + std::to_string(max_size));
-    }
-    if (view.encrypted()) return decrypted;
     out.assign(payload.begin(), payload.end());
   }
   return out;
 }
 
-Bytes DecodeVerifiedChunk(const BlobView& view, const Digest& digest, size_t expected_size, const CryptConfig* crypt,
-                          Bytes* recycled) {
-  Bytes plain = DecodePayload(view, crypt, expected_size, recycled);
+AlignedBytes DecodeVerifiedChunk(const BlobView& view, const Digest& digest, size_t expected_size,
+                                 const CryptConfig* crypt, AlignedBytes* recycled) {
+  AlignedBytes plain = DecodePayload(view, crypt, expected_size, recycled);
   if (plain.size() != expected_size) {
     throw Error(ErrorKind::kCorrupt, "chunk decodes to " + std::to_string(plain.size()) + " bytes, index says " +
                                          std::to_string(expected_size));
@@ -161,15 +166,15 @@ Bytes DecodeVerifiedChunk(const BlobView& view, const Digest& digest, size_t exp
 Bytes DecodeBlob(ByteView raw, const CryptConfig* crypt, size_t max_size) {
   BlobView view = ParseBlob(raw);
   CheckBlobCrc(view);
-  return DecodePayload(view, crypt, max_size);
+  return DecodePayload<Bytes>(view, crypt, max_size);
 }
 
 Digest ChunkDigestOf(ByteView plain, const CryptConfig* crypt) {
   return crypt != nullptr ? crypt->KeyedDigest(plain) : Sha256(plain);
 }
 
-Bytes DecodeChunk(ByteView raw, const Digest& digest, size_t expected_size, const CryptConfig* crypt,
-                  Bytes* recycled) {
+AlignedBytes DecodeChunk(ByteView raw, const Digest& digest, size_t expected_size, const CryptConfig* crypt,
+                         AlignedBytes* recycled) {
   BlobView view = ParseBlob(raw);
   try {
     return DecodeVerifiedChunk(view, digest, expected_size, crypt, recycled);
@@ -178,6 +183,18 @@ Bytes DecodeChunk(ByteView raw, const Digest& digest, size_t expected_size, cons
     CheckBlobCrc(view);  // a damaged file is the likelier cause: say so
     throw;
   }
+}
+
+AlignedBytes DecodeChunk(AlignedBytes&& raw, const Digest& digest, size_t expected_size, const CryptConfig* crypt,
+                         AlignedBytes* recycled) {
+  BlobView view = ParseBlob(raw);
+  if (view.kind != BlobKind::kPlain || view.payload.size() != expected_size ||
+      ChunkDigestOf(view.payload, crypt) != digest) {
+    // Decodes, or says what is wrong.
+    return DecodeChunk(ByteView(raw), digest, expected_size, crypt, recycled);
+  }
+  raw.erase(raw.begin(), raw.begin() + kBlobHeaderSize);
+  return std::move(raw);
 }
 
 Bytes EncodeBlob(ByteView plain, const CryptConfig* crypt, bool compress) {

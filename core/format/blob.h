@@ -10,6 +10,7 @@
 #include <cstdint>
 
 #include "core/crypto/crypt_config.h"
+#include "core/util/aligned_bytes.h"
 #include "core/util/bytes.h"
 
 namespace cairn {
@@ -55,8 +56,13 @@ Bytes DecodeBlob(ByteView raw, const CryptConfig* crypt, size_t max_size = kMaxB
 // `recycled`, when given: memory to decode into, whatever it holds (a freed chunk's buffer),
 // since a fresh buffer is zeroed and page-faulted in, which costs as much as decompressing
 // into it. The result takes it (leaving it empty) unless it needs no memory of its own.
-Bytes DecodeChunk(ByteView raw, const Digest& digest, size_t expected_size, const CryptConfig* crypt,
-                  Bytes* recycled = nullptr);
+AlignedBytes DecodeChunk(ByteView raw, const Digest& digest, size_t expected_size, const CryptConfig* crypt,
+                         AlignedBytes* recycled = nullptr);
+// The same, taking the encoded bytes (a fetched chunk file): an uncompressed, unencrypted
+// chunk is checked where it lies and becomes the result with its header cut off, instead of
+// a copy in a second buffer.
+AlignedBytes DecodeChunk(AlignedBytes&& raw, const Digest& digest, size_t expected_size, const CryptConfig* crypt,
+                         AlignedBytes* recycled = nullptr);
 
 // The digest a chunk of this plaintext has: SHA-256, or the keyed digest with a key.
 Digest ChunkDigestOf(ByteView plain, const CryptConfig* crypt);

@@ -233,6 +233,7 @@ AesKey KeyFile::Decrypt(std::string_view password) const {
     }
     AesKey derived = DeriveKey(kdf, password);
     ByteView wrapped(data);
+    raw.resize(wrapped.size() - sizeof(GcmIv) - sizeof(GcmTag));
     bool ok =
         AesGcmDecrypt(derived, wrapped.first(sizeof(GcmIv)), wrapped.subspan(sizeof(GcmIv), sizeof(GcmTag)),
                       wrapped.subspan(sizeof(GcmIv) + sizeof(GcmTag)), raw);

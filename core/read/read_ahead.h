@@ -83,7 +83,7 @@ class ReadAhead {
     size_t scan = 0;    // first chunk index the window has not considered yet
     std::deque<std::pair<size_t, PendingChunk>> window;  // read-ahead, ascending index
     size_t current_index = 0;                            // the chunk `current` holds
-    std::weak_ptr<const Bytes> current;                  // last chunk read, unpinned
+    std::weak_ptr<const AlignedBytes> current;           // last chunk read, unpinned
   };
 
   // REQUIRES mu_ held. The stream `offset` continues, or a fresh one replacing the least

@@ -103,6 +103,7 @@ TEST(BlobTest, RoundTripAllModes) {
         EXPECT_EQ(DecodeBlob(raw, c), *plain);
         Digest d = ChunkDigestOf(*plain, c);
         EXPECT_EQ(DecodeChunk(raw, d, plain->size(), c), *plain);
+        EXPECT_EQ(DecodeChunk(AlignedBytes(raw.begin(), raw.end()), d, plain->size(), c), *plain);  // in place
       }
     }
   }
@@ -111,18 +112,28 @@ TEST(BlobTest, RoundTripAllModes) {
 }
 
 TEST(BlobTest, ChunksDecodeIntoARecycledBufferWhateverItHeld) {
+  AesKey nines;
+  nines.fill(9);
+  CryptConfig crypt(nines);
   Bytes big(1 << 20);
   for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<uint8_t>((i * 7) >> 5);
   Bytes random(4096);
   RandomBytes(random);
   for (const Bytes* plain : std::initializer_list<const Bytes*>{&big, &random, &kHello}) {
-    for (bool compress : {false, true}) {
-      Bytes raw = EncodeBlob(*plain, nullptr, compress);
-      Digest d = ChunkDigestOf(*plain, nullptr);
-      for (size_t held : {size_t{0}, size_t{5}, plain->size(), plain->size() + 1, size_t{3} << 20}) {
-        Bytes buffer(held, 0xee);  // a freed chunk's bytes: none of them may show
-        EXPECT_EQ(DecodeChunk(raw, d, plain->size(), nullptr, &buffer), *plain) << held;
-        EXPECT_TRUE(buffer.empty());  // taken by the result
+    for (const CryptConfig* c : std::initializer_list<const CryptConfig*>{nullptr, &crypt}) {
+      for (bool compress : {false, true}) {
+        Bytes raw = EncodeBlob(*plain, c, compress);
+        Digest d = ChunkDigestOf(*plain, c);
+        for (size_t held : {size_t{0}, size_t{5}, plain->size(), plain->size() + 1, size_t{3} << 20}) {
+          AlignedBytes buffer(held, 0xee);  // a freed chunk's bytes: none of them may show
+          EXPECT_EQ(DecodeChunk(raw, d, plain->size(), c, &buffer), *plain) << held;
+          EXPECT_TRUE(buffer.empty());  // taken by the result
+          buffer.assign(held, 0xee);
+          AlignedBytes encoded(raw.begin(), raw.end());
+          EXPECT_EQ(DecodeChunk(std::move(encoded), d, plain->size(), c, &buffer), *plain) << held;
+          // A chunk stored plain becomes its result where it was read: the buffer is left.
+          EXPECT_EQ(buffer.size(), ParseBlob(raw).kind == BlobKind::kPlain ? held : 0) << held;
+        }
       }
     }
   }
