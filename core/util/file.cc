@@ -133,16 +133,17 @@ Bytes ReadWholeFileAt(int dir, const std::filesystem::path& dir_path, const char
     throw SystemError("cannot stat " + (dir_path / relative).string(), errno);
   }
   std::filesystem::path path = dir_path / relative;
-  if (!S_ISREG(st.st_mode)) throw Error(ErrorKind::kInvalidInput, path.string() + " is not a regular file");
-  if (static_cast<uint64_t>(st.st_size) > max_size) {
-    throw Error(ErrorKind::kInvalidInput, path.string() + " is " + std::to_string(st.st_size) +
+  CheckWholeFileReadable(path, st.st_mode, static_cast<uint64_t>(st.st_size), max_size);
+  ReadWholeFileInto(fd.get(), static_cast<size_t>(st.st_size), buffer, path);
+  return buffer;
+}
+
+void CheckWholeFileReadable(const std::filesystem::path& path, mode_t mode, uint64_t size, size_t max_size) {
+  if (!S_ISREG(mode)) throw Error(ErrorKind::kInvalidInput, path.string() + " is not a regular file");
+  if (size > max_size) {
+    throw Error(ErrorKind::kInvalidInput, path.string() + " is " + std::to_string(size) +
                                               " bytes, more than the limit of " + std::to_string(max_size));
   }
-  const size_t size = static_cast<size_t>(st.st_size);
-  if (buffer.capacity() < size) Bytes().swap(buffer);  // growing would copy what it holds
-  buffer.resize(size);
-  buffer.resize(PreadFull(fd.get(), buffer, 0, path));
-  return buffer;
 }
 
 void WriteFull(int fd, ByteView data, const std::filesystem::path& path) {

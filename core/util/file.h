@@ -2,6 +2,8 @@
 // failure names the path and the system's reason.
 #pragma once
 
+#include <sys/types.h>
+
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -60,6 +62,19 @@ Bytes ReadWholeFileAt(int dir, const std::filesystem::path& dir_path, const char
 
 // Reads exactly out.size() bytes at `offset`, or fewer at end of file; returns the count.
 size_t PreadFull(int fd, std::span<uint8_t> out, uint64_t offset, const std::filesystem::path& path);
+
+// What ReadWholeFile checks before reading: throws Error(kInvalidInput) unless `mode` is a
+// regular file's and `size` at most `max_size`, naming `path`.
+void CheckWholeFileReadable(const std::filesystem::path& path, mode_t mode, uint64_t size, size_t max_size);
+
+// Reads the `size` bytes of the file open as `fd` from its start into `buffer` (reused when
+// large enough, whatever it holds); fewer when the file is shorter by now.
+template <typename Buffer>
+void ReadWholeFileInto(int fd, size_t size, Buffer& buffer, const std::filesystem::path& path) {
+  if (buffer.capacity() < size) Buffer().swap(buffer);  // growing would copy what it holds
+  buffer.resize(size);
+  buffer.resize(PreadFull(fd, buffer, 0, path));
+}
 
 // Writes all of `data` at `offset` (pwrite). Throws Error naming `path` and the offset.
 void PwriteFull(int fd, ByteView data, uint64_t offset, const std::filesystem::path& path);

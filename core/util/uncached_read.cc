@@ -39,28 +39,10 @@ bool NothingCached(int fd) {
   return ::syscall(kSysCachestat, fd, &whole, &stat, 0) == 0 && stat.nr_cache == 0;
 }
 
-struct FileFacts {
-  bool regular = false;
-  uint64_t size = 0;
-  bool direct_io = false;  // the filesystem takes O_DIRECT reads into page-aligned memory
-};
-
-FileFacts Examine(int fd, const std::filesystem::path& path) {
-  FileFacts facts;
-  struct statx stx {};
-  if (::statx(fd, "", AT_EMPTY_PATH, STATX_TYPE | STATX_SIZE | STATX_DIOALIGN, &stx) == 0) {
-    facts.regular = S_ISREG(stx.stx_mode);
-    facts.size = stx.stx_size;
-    facts.direct_io = (stx.stx_mask & STATX_DIOALIGN) != 0 && stx.stx_dio_mem_align != 0 &&
-                      stx.stx_dio_offset_align != 0 && stx.stx_dio_mem_align <= kPageAlignment &&
-                      stx.stx_dio_offset_align <= kPageAlignment;
-    return facts;
-  }
-  struct stat st;
-  if (::fstat(fd, &st) != 0) throw SystemError("cannot stat " + path.string(), errno);
-  facts.regular = S_ISREG(st.st_mode);
-  facts.size = static_cast<uint64_t>(st.st_size);
-  return facts;
+// Whether the filesystem of the file takes O_DIRECT reads into page-aligned memory.
+bool TakesDirectIo(const struct statx& stx) {
+  return (stx.stx_mask & STATX_DIOALIGN) != 0 && stx.stx_dio_mem_align != 0 && stx.stx_dio_offset_align != 0 &&
+         stx.stx_dio_mem_align <= kPageAlignment && stx.stx_dio_offset_align <= kPageAlignment;
 }
 
 // Reads the file with O_DIRECT set on `fd`; false (and O_DIRECT cleared) when the
@@ -93,19 +75,16 @@ bool ReadDirect(int fd, uint64_t size, AlignedBytes& buffer, const std::filesyst
 
 AlignedBytes ReadWholeFileUncached(const std::filesystem::path& path, size_t max_size, AlignedBytes buffer) {
   UniqueFd fd = OpenForReading(path);
-  const FileFacts facts = Examine(fd.get(), path);
-  if (!facts.regular) throw Error(ErrorKind::kInvalidInput, path.string() + " is not a regular file");
-  if (facts.size > max_size) {
-    throw Error(ErrorKind::kInvalidInput, path.string() + " is " + std::to_string(facts.size) +
-                                              " bytes, more than the limit of " + std::to_string(max_size));
+  struct statx stx {};
+  if (::statx(fd.get(), "", AT_EMPTY_PATH, STATX_TYPE | STATX_SIZE | STATX_DIOALIGN, &stx) != 0) {
+    throw SystemError("cannot stat " + path.string(), errno);
   }
-  if (facts.direct_io && facts.size > 0 && NothingCached(fd.get()) &&
-      ReadDirect(fd.get(), facts.size, buffer, path)) {
+  CheckWholeFileReadable(path, stx.stx_mode, stx.stx_size, max_size);
+  if (TakesDirectIo(stx) && stx.stx_size > 0 && NothingCached(fd.get()) &&
+      ReadDirect(fd.get(), stx.stx_size, buffer, path)) {
     return buffer;
   }
-  if (buffer.capacity() < facts.size) AlignedBytes().swap(buffer);
-  buffer.resize(facts.size);
-  buffer.resize(PreadFull(fd.get(), buffer, 0, path));
+  ReadWholeFileInto(fd.get(), static_cast<size_t>(stx.stx_size), buffer, path);
   return buffer;
 }
 
