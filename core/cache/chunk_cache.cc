@@ -77,6 +77,11 @@ using internal::ChunkPin;
 //    every file of a 200,000-file archive through a mount (whose inodes take 60 MiB) at
 //    the same budget peaked at 259-270 MiB with four, 238-246 MiB with two, and decoded
 //    fewer chunks again, for 5% more CPU time in a `find`.
+//  - Where the kernel offers transparent huge pages, buffers of a huge page (2 MiB) and
+//    more do not come from the heap: each is mapped on its own in huge pages
+//    (aligned_bytes.cc), goes back to the kernel when freed, and takes 2 page faults per
+//    4 MiB instead of 1,024. The points above then concern the smaller buffers; kept
+//    buffers still spare the kernel zeroing fresh memory.
 // Measured on the benchmark image (BENCHMARKS.md): readahead 16 went from 310 to 285 MiB
 // peak RSS at a 256 MiB budget, for about 3% throughput.
 struct ChunkCache::Accounting {

@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 #include <new>
 #include <vector>
 
@@ -16,6 +15,15 @@ namespace cairn {
 
 inline constexpr size_t kPageAlignment = 4096;
 
+// Page-aligned storage of `bytes` bytes, and its release (with the same `bytes`). Buffers
+// of at least BufferHugePageSize() bytes are mapped on their own, aligned to and advised
+// for transparent huge pages; smaller ones come from the heap (aligned_bytes.cc says why).
+void* AllocatePageAligned(size_t bytes);
+void FreePageAligned(void* storage, size_t bytes) noexcept;
+// The kernel's transparent huge page size when buffers use them; 0 when the kernel does not
+// back advised mappings with huge pages, and in ASan builds (which check heap bounds only).
+size_t BufferHugePageSize();
+
 template <typename T>
 struct PageAlignedAllocator {
   using value_type = T;
@@ -24,21 +32,8 @@ struct PageAlignedAllocator {
   template <typename U>
   PageAlignedAllocator(const PageAlignedAllocator<U>&) noexcept {}
 
-  // Over-allocates by a page and keeps the start of the allocation just before the aligned
-  // storage. Not aligned new: glibc serves that with memalign, which maps and unmaps every
-  // multi-megabyte buffer (a page fault per 4 KiB each time), where plain allocations of
-  // that size are reused from the heap.
-  T* allocate(size_t n) {
-    auto* raw = static_cast<uint8_t*>(::operator new(n * sizeof(T) + kPageAlignment));
-    auto* aligned = raw + kPageAlignment - reinterpret_cast<uintptr_t>(raw) % kPageAlignment;
-    std::memcpy(aligned - sizeof(raw), &raw, sizeof(raw));
-    return reinterpret_cast<T*>(aligned);
-  }
-  void deallocate(T* p, size_t) noexcept {
-    uint8_t* raw;
-    std::memcpy(&raw, reinterpret_cast<uint8_t*>(p) - sizeof(raw), sizeof(raw));
-    ::operator delete(raw);
-  }
+  T* allocate(size_t n) { return static_cast<T*>(AllocatePageAligned(n * sizeof(T))); }
+  void deallocate(T* p, size_t n) noexcept { FreePageAligned(p, n * sizeof(T)); }
   // Default-initializes: resize() leaves bytes as they are.
   template <typename U>
   void construct(U* p) noexcept {
