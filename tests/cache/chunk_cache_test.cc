@@ -80,6 +80,20 @@ TEST(ChunkCacheTest, StaysWithinBudget) {
   EXPECT_EQ(s.evictions, 16u);
 }
 
+TEST(ChunkCacheTest, FetchesReadIntoTheBuffersOfEvictedChunks) {
+  // Uncompressed chunks keep their fetch buffers as their decoded bytes, so no fetch buffer
+  // is left over: once the cache is full, each fetch reads into the buffer of the chunk its
+  // request evicted instead of fresh memory.
+  Chunks c(6);
+  ChunkCache cache(Budget(2));
+  for (size_t i = 0; i < c.keys.size(); ++i) EXPECT_EQ(*cache.Get(c.keys[i], c.source()), c.data[i]);
+  const std::vector<size_t> offered = c.store->offered_capacities();
+  ASSERT_EQ(offered.size(), 6u);
+  EXPECT_EQ(offered[0], 0u);
+  EXPECT_EQ(offered[1], 0u);
+  for (size_t i = 2; i < offered.size(); ++i) EXPECT_GE(offered[i], kChunk) << i;
+}
+
 constexpr size_t kMiB = 1 << 20;
 
 TEST(ChunkCacheTest, BoundProcessLeavesChunksWhatTheRestOfTheProcessDoesNotHold) {

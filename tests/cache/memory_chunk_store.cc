@@ -42,15 +42,17 @@ void MemoryChunkStore::Release() {
   released_.notify_all();
 }
 
-AlignedBytes MemoryChunkStore::FetchInto(const Digest& digest, AlignedBytes) const {
+AlignedBytes MemoryChunkStore::FetchInto(const Digest& digest, AlignedBytes buffer) const {
   std::unique_lock lock(mu_);
   ++fetch_counts_[digest];
   fetch_order_.push_back(digest);
+  offered_capacities_.push_back(buffer.capacity());
   released_.wait(lock, [this] { return !held_; });
   auto it = chunks_.find(digest);
   if (it == chunks_.end())
     throw Error(ErrorKind::kNotFound, "chunk " + ToHex(digest) + " is missing (memory)");
-  return AlignedBytes(it->second.begin(), it->second.end());
+  buffer.assign(it->second.begin(), it->second.end());
+  return buffer;
 }
 
 std::string MemoryChunkStore::Describe(const Digest& digest) const {
@@ -68,6 +70,11 @@ size_t MemoryChunkStore::total_fetches() const {
   size_t total = 0;
   for (const auto& [digest, count] : fetch_counts_) total += count;
   return total;
+}
+
+std::vector<size_t> MemoryChunkStore::offered_capacities() const {
+  std::lock_guard lock(mu_);
+  return offered_capacities_;
 }
 
 std::vector<Digest> MemoryChunkStore::fetch_order() const {

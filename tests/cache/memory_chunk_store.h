@@ -1,4 +1,5 @@
-// A ChunkStore held in memory for cache and reader tests: counts fetches per chunk, can
+// A ChunkStore held in memory for cache and reader tests: counts fetches per chunk (and
+// records the buffers they are given), reads into the buffer given like the disk store, can
 // corrupt or drop chunks, and can hold every fetch until released (to make requests overlap
 // without relying on timing).
 #pragma once
@@ -38,6 +39,8 @@ class MemoryChunkStore : public ChunkStore {
   size_t total_fetches() const;
   // Digests in the order their fetches started.
   std::vector<Digest> fetch_order() const;
+  // The capacity of the buffer each fetch was given to read into, in the same order.
+  std::vector<size_t> offered_capacities() const;
 
  private:
   const CryptConfig* crypt_;
@@ -46,6 +49,7 @@ class MemoryChunkStore : public ChunkStore {
   std::map<Digest, Bytes> chunks_;                 // guarded by mu_
   mutable std::map<Digest, size_t> fetch_counts_;  // guarded by mu_
   mutable std::vector<Digest> fetch_order_;        // guarded by mu_
+  mutable std::vector<size_t> offered_capacities_;  // guarded by mu_
   bool held_ = false;                              // guarded by mu_
 };
 
