@@ -23,7 +23,8 @@ namespace {
 // pages, fresh memory costs a fault per page, and direct I/O and FUSE replies pin such
 // buffers page by page: `cairn cat` of a 1 GiB image of random data took 210,000 page
 // faults and 0.77-0.88 s (0.39-0.46 s of it in the kernel), against 3,000 faults and
-// 0.42-0.56 s (0.11-0.25 s) in huge pages (BENCHMARKS.md, "Read path"). Mapped on their
+// 0.42-0.56 s (0.11-0.25 s) in huge pages with fetches reusing freed chunks' buffers
+// (chunk_cache.cc; BENCHMARKS.md, "Read path"). Mapped on their
 // own, such buffers also go back to the kernel exactly when freed, where the heap kept
 // freed buffers until a trim. Smaller buffers would gain nothing from a mapping of their
 // own and would pay a fault per page every time; the heap reuses their memory.
@@ -63,9 +64,9 @@ void* MapHugePageAligned(size_t bytes) {
   if (mapping == MAP_FAILED) throw std::bad_alloc();
   auto* first = static_cast<uint8_t*>(mapping);
   auto* start = reinterpret_cast<uint8_t*>(RoundUp(reinterpret_cast<uintptr_t>(first), huge));
-  uint8_t* end = start + length;
+  uint8_t* end = start + length;  // before first + mapped: start lies less than a huge page in
   if (start > first) munmap(first, start - first);
-  if (first + mapped > end) munmap(end, first + mapped - end);
+  munmap(end, first + mapped - end);
   // Advice only: refused, the buffer works in small pages.
   madvise(start, length, MADV_HUGEPAGE);
   return start;
