@@ -11,6 +11,7 @@
 #include <optional>
 #include <vector>
 
+#include "core/util/anonymous_mapping.h"
 #include "core/util/log.h"
 #include "fs/errno_map.h"
 #include "fs/inode.h"
@@ -179,10 +180,12 @@ void Read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset, fuse_file_i
     if (std::optional<std::vector<SharedBytes>> pieces = file->ReadShared(static_cast<uint64_t>(offset), size)) {
       ReplyShared(req, *pieces);
     } else {
-      thread_local std::vector<uint8_t> buffer;
-      buffer.resize(size);
-      size_t n = file->Read(static_cast<uint64_t>(offset), std::span<uint8_t>(buffer.data(), size));
-      fuse_reply_buf(req, reinterpret_cast<const char*>(buffer.data()), n);
+      // A buffer of its own, back to the kernel with the reply. Kept per worker thread,
+      // such buffers held max_read bytes for every thread that ever read a listing or an ext
+      // file (10 MiB after one read of a 200,000-snapshot index.json, BENCHMARKS.md).
+      AnonymousMapping buffer(size);
+      size_t n = file->Read(static_cast<uint64_t>(offset), buffer.bytes());
+      fuse_reply_buf(req, reinterpret_cast<const char*>(buffer.bytes().data()), n);
     }
     replied = true;
   }, /*open_file=*/true);

@@ -68,4 +68,10 @@ size_t MemoryFile::Read(uint64_t offset, std::span<uint8_t> out) {
   return n;
 }
 
+std::optional<std::vector<SharedBytes>> MemoryFile::ReadShared(uint64_t offset, size_t size) {
+  const std::string& content = *content_;
+  if (offset >= content.size()) return std::vector<SharedBytes>{};
+  return std::vector<SharedBytes>{{content_, AsBytes(std::string_view(content).substr(offset, size))}};
+}
+
 }  // namespace cairn::fs

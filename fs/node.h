@@ -189,11 +189,13 @@ class BlockSourceFile : public FileReader {
   const std::unique_ptr<BlockSource> source_;
 };
 
-// A FileReader over bytes held in memory (decoded blobs, per-snapshot index.json).
+// A FileReader over bytes held in memory (decoded blobs, per-snapshot index.json); replies
+// come straight from that memory.
 class MemoryFile : public FileReader {
  public:
   explicit MemoryFile(std::shared_ptr<const std::string> content) : content_(std::move(content)) {}
   size_t Read(uint64_t offset, std::span<uint8_t> out) override;
+  std::optional<std::vector<SharedBytes>> ReadShared(uint64_t offset, size_t size) override;
 
  private:
   const std::shared_ptr<const std::string> content_;
